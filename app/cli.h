@@ -1,0 +1,45 @@
+// The command line of asyncscope: which front end an invocation asks for (decided from argv
+// alone, before any QCoreApplication or QGuiApplication exists), and the headless subcommands.
+// Headless commands need only QCoreApplication: no display, no QT_QPA_PLATFORM.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace ascope::cli {
+
+enum ExitCode {
+    ExitOk = 0,      // the command did its job (for `run`: the scenario ran, whatever it did)
+    ExitFailure = 1, // reserved for commands that check something (e.g. a future `check`)
+    ExitUsage = 2,   // invalid input: bad command line, invalid or unreadable file, unwritable output
+};
+
+enum class Mode { Gui, Headless };
+
+// Headless when the first argument names a subcommand (or looks like one: a bare word that is
+// not an existing file), or when --help/--version is asked for; otherwise the GUI.
+Mode modeFor(const QStringList &arguments);
+
+// True when the GUI is asked for a screenshot with no display to show it on: the caller then
+// selects the offscreen platform before constructing QApplication.
+bool wantsOffscreenPlatform(const QStringList &arguments);
+
+// Runs a headless invocation (arguments as QCoreApplication::arguments()); returns the exit code.
+int runHeadless(const QStringList &arguments);
+
+struct GuiOptions {
+    QString file;       // empty: open the bundled example
+    bool run = false;   // run the graph once loaded
+    QString screenshot; // non-empty: grab the window to this PNG and exit
+};
+
+// Parses the GUI command line (after QApplication took its own options; --help and --version
+// never get here, see modeFor). On a usage error returns nullopt with the message in *error.
+std::optional<GuiOptions> parseGuiArguments(const QStringList &arguments, QString *error);
+
+// Writes "error: <message>" as exactly one line to stderr.
+void printError(const QString &message);
+
+} // namespace ascope::cli

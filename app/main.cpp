@@ -1,0 +1,86 @@
+// Entry point: decides between the headless command line (QCoreApplication, no display) and
+// the window (QApplication) before constructing either.
+#include "cli.h"
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+#include <QIcon>
+#include <QMetaObject>
+#include <QPixmap>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+void describeApplication()
+{
+    QCoreApplication::setApplicationName(u"asyncscope"_s);
+    QCoreApplication::setOrganizationName(u"asyncscope"_s);
+    QCoreApplication::setApplicationVersion(QStringLiteral(ASYNCSCOPE_VERSION));
+}
+
+int runWindow(const ascope::cli::GuiOptions &options)
+{
+    ascope::MainWindow window;
+    const bool screenshot = !options.screenshot.isEmpty();
+    if (screenshot)
+        window.setAttribute(Qt::WA_DontShowOnScreen);
+    window.resize(1280, 800);
+
+    const QString path = options.file.isEmpty() ? ascope::MainWindow::defaultExample() : options.file;
+    QString error;
+    const bool loaded = window.loadFile(path, &error);
+    if (!loaded && screenshot) {
+        // Nobody could close a message box: report like the command line does.
+        ascope::cli::printError(error);
+        return ascope::cli::ExitUsage;
+    }
+    if (loaded && options.run)
+        window.runGraph();
+
+    window.show();
+    if (screenshot) {
+        QCoreApplication::processEvents();
+        const QPixmap picture = window.grab();
+        if (!picture.save(options.screenshot, "PNG")) {
+            ascope::cli::printError(u"cannot write screenshot '%1'"_s.arg(options.screenshot));
+            return ascope::cli::ExitUsage;
+        }
+        return ascope::cli::ExitOk;
+    }
+    if (!loaded) {
+        QMetaObject::invokeMethod(
+            &window, [&window, error] { window.showLoadError(error); }, Qt::QueuedConnection);
+    }
+    return QApplication::exec();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QStringList rawArguments;
+    for (int i = 0; i < argc; ++i)
+        rawArguments << QString::fromLocal8Bit(argv[i]);
+
+    if (ascope::cli::modeFor(rawArguments) == ascope::cli::Mode::Headless) {
+        QCoreApplication app(argc, argv);
+        describeApplication();
+        return ascope::cli::runHeadless(QCoreApplication::arguments());
+    }
+
+    if (ascope::cli::wantsOffscreenPlatform(rawArguments))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    describeApplication();
+    QApplication::setWindowIcon(QIcon(u":/icons/asyncscope.svg"_s));
+
+    QString error;
+    const auto options = ascope::cli::parseGuiArguments(QApplication::arguments(), &error);
+    if (!options) {
+        ascope::cli::printError(error);
+        return ascope::cli::ExitUsage;
+    }
+    return runWindow(*options);
+}

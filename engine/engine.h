@@ -1,0 +1,65 @@
+// Drives one run of a graph on the Qt event loop: the entry task to its end (the snapshot), the
+// end-of-entry collection, asyncio.run()'s shutdown; then the outcome (spec section 4).
+// In virtual time each Qt event runs a batch of loop iterations (a few ms), never a busy spin.
+#pragma once
+
+#include "runtime.h"
+
+#include <QJsonObject>
+#include <QObject>
+
+#include <memory>
+
+namespace ascope {
+
+class Engine : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Stage : quint8 { NotStarted, Run, Shutdown, Finished };
+
+    explicit Engine(std::shared_ptr<const Graph> graph, QObject *parent = nullptr);
+    ~Engine() override;
+
+    Runtime &runtime() { return *m_rt; }
+    const Runtime &runtime() const { return *m_rt; }
+    Stage stage() const { return m_stage; }
+    bool isFinished() const { return m_stage == Stage::Finished; }
+    QString status() const { return m_status; } // "completed", "deadlock", ...
+
+    // Run everything now, without an event loop.
+    void runSync();
+    // Run on the Qt event loop in batches; emits finished().
+    void start();
+    // One loop iteration (and the phase transitions it causes). False once finished.
+    bool stepOnce();
+
+    QJsonObject outcome() const;
+
+Q_SIGNALS:
+    void finished();
+    void progressed();
+
+protected:
+    void customEvent(QEvent *e) override;
+
+private:
+    void begin();
+    void endOfEntry();
+    void finish();
+    void postBatch();
+
+    std::unique_ptr<Runtime> m_rt;
+    Stage m_stage = Stage::NotStarted;
+    QString m_status = QStringLiteral("completed");
+    double m_endTime = 0;
+    Future *m_awaited = nullptr; // what run_until_complete waits for
+    Listener *m_stopper = nullptr;
+    std::vector<Task *> m_alive;
+    std::vector<quint8> m_snapshot;           // per task: 0 pending 1 done 2 failed 3 cancelled 4 created in shutdown
+    std::vector<QString> m_futureSnapshot;    // per named future entry
+    std::vector<QString> m_shutdownErrors;
+    bool m_batchPosted = false;
+};
+
+} // namespace ascope

@@ -1,0 +1,383 @@
+#include "future.h"
+
+#include "runtime.h"
+
+namespace ascope {
+
+// ---------------------------------------------------------------- Future (futures.py Future)
+
+Future::Future(Runtime *r, ObjKind k) : Listener(k), rt(r) {}
+
+bool Future::cancel(const OptMsg &msg)
+{
+    return futureCancel(msg);
+}
+
+bool Future::futureCancel(const OptMsg &msg)
+{
+    m_logTraceback = false;
+    if (m_state != State::Pending)
+        return false;
+    m_state = State::Cancelled;
+    m_cancelMessage = msg;
+    scheduleCallbacks();
+    return true;
+}
+
+static QString futureRepr(const Future &f)
+{
+    const QString cls = f.pyFuture ? QStringLiteral("Future") : QStringLiteral("_GatheringFuture");
+    if (f.cancelled())
+        return u'<' + cls + u" cancelled>";
+    if (!f.done())
+        return u'<' + cls + u" pending>";
+    return u'<' + cls + u" finished>";
+}
+
+static QString stateName(Future::State s)
+{
+    switch (s) {
+    case Future::State::Pending: return QStringLiteral("PENDING");
+    case Future::State::Cancelled: return QStringLiteral("CANCELLED");
+    case Future::State::Finished: return QStringLiteral("FINISHED");
+    }
+    return {};
+}
+
+void Future::setResult(const Value &v)
+{
+    if (m_state != State::Pending)
+        rt->raise(QStringLiteral("InvalidStateError"), stateName(m_state) + u": " + futureRepr(*this));
+    m_result = v;
+    m_state = State::Finished;
+    scheduleCallbacks();
+}
+
+void Future::setException(ExcObj *e)
+{
+    if (m_state != State::Pending)
+        rt->raise(QStringLiteral("InvalidStateError"), stateName(m_state) + u": " + futureRepr(*this));
+    m_exc = e;
+    m_excTb = e->traceback;
+    m_state = State::Finished;
+    scheduleCallbacks();
+    m_logTraceback = true;
+}
+
+ExcObj *Future::makeCancelledError()
+{
+    if (m_cancelledExc) {
+        ExcObj *e = m_cancelledExc;
+        m_cancelledExc = nullptr;
+        return e;
+    }
+    return rt->newExc(QStringLiteral("CancelledError"), m_cancelMessage);
+}
+
+Value Future::result()
+{
+    if (m_state == State::Cancelled)
+        throw PyRaise{makeCancelledError()};
+    if (m_state != State::Finished)
+        rt->raise(QStringLiteral("InvalidStateError"), QStringLiteral("Result is not ready."));
+    m_logTraceback = false;
+    if (m_exc) {
+        m_exc->traceback = m_excTb; // raise exc.with_traceback(self._exception_tb)
+        throw PyRaise{m_exc};
+    }
+    return m_result;
+}
+
+ExcObj *Future::exception()
+{
+    if (m_state == State::Cancelled)
+        throw PyRaise{makeCancelledError()};
+    if (m_state != State::Finished)
+        rt->raise(QStringLiteral("InvalidStateError"), QStringLiteral("Exception is not set."));
+    m_logTraceback = false;
+    return m_exc;
+}
+
+void Future::scheduleCallbacks()
+{
+    rt->onDone(this);
+    if (m_callbacks.empty())
+        return;
+    auto callbacks = std::move(m_callbacks);
+    m_callbacks.clear();
+    for (const Callback &cb : callbacks)
+        rt->loop().callSoon(cb, this);
+}
+
+void Future::addDoneCallback(Callback cb)
+{
+    if (m_state != State::Pending)
+        rt->loop().callSoon(cb, this);
+    else
+        m_callbacks.push_back(cb);
+}
+
+int Future::removeDoneCallback(Callback cb)
+{
+    const auto before = m_callbacks.size();
+    std::erase(m_callbacks, cb);
+    return int(before - m_callbacks.size());
+}
+
+void Future::fire(Handle &h)
+{
+    switch (h.cb.tag) {
+    case TagSetResultUnlessCancelled:
+        if (!cancelled())
+            setResult(h.val);
+        break;
+    case TagReleaseWaiter:
+        if (!done())
+            setResult(Value::none());
+        break;
+    default:
+        break;
+    }
+}
+
+void Future::trace(Tracer &t) const
+{
+    for (const Callback &cb : m_callbacks)
+        t.visit(cb.target);
+    t.visit(m_result);
+    t.visit(m_exc);
+    t.visitAll(m_excTb);
+    t.visit(m_cancelledExc);
+}
+
+// ---------------------------------------------------------------- Task (tasks.py Task)
+
+Task::Task(Runtime *r, int nodeIndex, Frame *frame) : Future(r, ObjKind::Task), node(nodeIndex), initialFrame(frame)
+{
+}
+
+Task::~Task()
+{
+    // A coroutine that never finished is unwound by Runtime::teardown() before the arena dies.
+}
+
+bool Task::cancel(const OptMsg &msg)
+{
+    m_logTraceback = false;
+    if (done())
+        return false;
+    ++m_numCancelsRequested;
+    rt->loop().trace().add({rt->loop().time(), rt->loop().iteration(), 0, index, -1, EventKind::CancelRequested, 0});
+    if (m_futWaiter && m_futWaiter->cancel(msg))
+        return true;
+    m_mustCancel = true;
+    m_cancelMessage = msg;
+    return true;
+}
+
+void Task::throwIfSent()
+{
+    if (m_teardown)
+        throw Teardown{};
+    if (m_sendExc) {
+        ExcObj *e = m_sendExc;
+        m_sendExc = nullptr;
+        throw PyRaise{e};
+    }
+}
+
+void Task::step(ExcObj *exc)
+{
+    // as tasks.py Task.__step
+    if (done())
+        return;
+    if (m_mustCancel) {
+        if (!exc || !excIsSubclass(exc->type, QStringLiteral("CancelledError")))
+            exc = makeCancelledError();
+        m_mustCancel = false;
+    }
+    m_futWaiter = nullptr;
+    Loop &loop = rt->loop();
+    Task *prev = loop.currentTask();
+    loop.setCurrentTask(this);
+    loop.trace().add({loop.time(), loop.iteration(), 0, index, -1, EventKind::StepBegan, 0});
+    if (exc && excIsSubclass(exc->type, QStringLiteral("CancelledError")))
+        loop.trace().add({loop.time(), loop.iteration(), 0, index, -1, EventKind::CancelDelivered, 0});
+    m_yielded = nullptr;
+    m_yieldedBare = false;
+    if (!m_started) {
+        m_started = true;
+        if (exc) {
+            // coro.throw() on a coroutine that never ran: raised at its first line
+            exc->addFrame(initialFrame);
+            m_coroDone = true;
+            m_coroExc = exc;
+        } else {
+            m_body = rt->runBody(this);
+        }
+    } else {
+        m_sendExc = exc;
+        auto h = m_resumeAt;
+        m_resumeAt = {};
+        h.resume();
+    }
+
+    if (m_coroDone) {
+        m_body = QCoro::Task<>();
+        frames.clear();
+        if (!m_coroExc) {
+            if (m_mustCancel) {
+                m_mustCancel = false;
+                futureCancel(m_cancelMessage);
+            } else {
+                Future::setResult(m_coroResult);
+            }
+        } else if (excIsSubclass(m_coroExc->type, QStringLiteral("CancelledError"))) {
+            m_cancelledExc = m_coroExc;
+            futureCancel(std::nullopt);
+        } else {
+            Future::setException(m_coroExc);
+        }
+    } else if (m_yieldedBare) {
+        loop.trace().add({loop.time(), loop.iteration(), 0, index, -1, EventKind::Suspended, 0});
+        loop.callSoon({this, TagTaskStep});
+    } else if (m_yielded) {
+        Future *r = m_yielded;
+        m_yielded = nullptr;
+        if (r == this) {
+            ExcObj *e = rt->newExc(QStringLiteral("RuntimeError"),
+                                   QStringLiteral("Task cannot await on itself: <Task pending name='%1'>").arg(name));
+            loop.callSoon({this, TagTaskStep}, nullptr, e);
+        } else {
+            loop.trace().add({loop.time(), loop.iteration(), 0, index, r->id, EventKind::Suspended, 0});
+            r->addDoneCallback({this, TagTaskWakeup});
+            m_futWaiter = r;
+            if (m_mustCancel) {
+                if (m_futWaiter->cancel(m_cancelMessage))
+                    m_mustCancel = false;
+            }
+        }
+    }
+    loop.setCurrentTask(prev);
+}
+
+void Task::wakeup(Future *f)
+{
+    // as tasks.py Task.__wakeup
+    rt->loop().trace().add({rt->loop().time(), rt->loop().iteration(), 0, index, f->id, EventKind::Woken, 0});
+    ExcObj *exc = nullptr;
+    try {
+        f->result();
+    } catch (const PyRaise &r) {
+        exc = r.exc;
+    }
+    step(exc);
+}
+
+void Task::fire(Handle &h)
+{
+    switch (h.cb.tag) {
+    case TagTaskStep:
+        step(h.exc);
+        break;
+    case TagTaskWakeup:
+        wakeup(static_cast<Future *>(h.arg));
+        break;
+    default:
+        Future::fire(h);
+        break;
+    }
+}
+
+void Task::destroyCoroutine()
+{
+    if (m_started && !m_coroDone && m_resumeAt) {
+        m_teardown = true;
+        auto h = m_resumeAt;
+        m_resumeAt = {};
+        h.resume();
+    }
+    m_body = QCoro::Task<>();
+}
+
+void Task::trace(Tracer &t) const
+{
+    Future::trace(t);
+    if (!m_started)
+        t.visit(initialFrame);
+    else if (!m_coroDone)
+        t.visitAll(frames);
+    t.visit(m_futWaiter);
+    t.visit(m_sendExc);
+}
+
+// ---------------------------------------------------------------- _GatheringFuture
+
+GatherFuture::GatherFuture(Runtime *r, bool re) : Future(r), returnExceptions(re)
+{
+    pyFuture = false;
+}
+
+bool GatherFuture::cancel(const OptMsg &msg)
+{
+    if (done())
+        return false;
+    bool ret = false;
+    for (Future *child : children) {
+        if (child->cancel(msg))
+            ret = true;
+    }
+    if (ret)
+        cancelRequested = true;
+    return ret;
+}
+
+void GatherFuture::fire(Handle &h)
+{
+    // as tasks.py gather._done_callback
+    auto *fut = static_cast<Future *>(h.arg);
+    ++nfinished;
+    if (!outerReady || done()) {
+        if (!fut->cancelled())
+            fut->exception();
+        return;
+    }
+    if (!returnExceptions) {
+        if (fut->cancelled()) {
+            setException(fut->makeCancelledError());
+            return;
+        }
+        if (ExcObj *exc = fut->exception()) {
+            setException(exc);
+            return;
+        }
+    }
+    if (nfinished == nfuts) {
+        std::vector<Value> results;
+        results.reserve(children.size());
+        Future *last = nullptr;
+        for (Future *c : children) {
+            last = c;
+            if (c->cancelled()) {
+                results.push_back(Value::object(
+                    rt->newExc(QStringLiteral("CancelledError"), c->m_cancelMessage.value_or(QString()))));
+            } else if (ExcObj *e = c->exception()) {
+                results.push_back(Value::object(e));
+            } else {
+                results.push_back(c->result());
+            }
+        }
+        if (cancelRequested)
+            setException(last->makeCancelledError());
+        else
+            setResult(Value::seq(Value::Kind::List, std::move(results)));
+    }
+}
+
+void GatherFuture::trace(Tracer &t) const
+{
+    Future::trace(t);
+    t.visitAll(children);
+}
+
+} // namespace ascope

@@ -1,0 +1,197 @@
+// asyncio.Future and asyncio.Task (the pure-Python implementations of CPython 3.11, which the
+// reference runs), with each task's body a QCoro coroutine interpreting its node's steps.
+#pragma once
+
+#include "loop.h"
+
+#include <QCoroTask>
+#include <QJsonObject>
+#include <QJsonValue>
+
+#include <coroutine>
+#include <optional>
+
+namespace ascope {
+
+class Runtime;
+
+// A Python exception in flight through the interpreter's C++ coroutines.
+struct PyRaise {
+    ExcObj *exc;
+};
+// Unwinds a coroutine that will never resume (collected task, end of run) without running
+// any of its Python cleanup code.
+struct Teardown {};
+
+using OptMsg = std::optional<QString>;
+
+// Tags of the actions a Callback or Handle can name.
+enum CallbackTag : int {
+    TagTaskStep = 1,
+    TagTaskWakeup,
+    TagSetResultUnlessCancelled, // futures._set_result_unless_cancelled(fut, result)
+    TagReleaseWaiter,            // tasks._release_waiter(waiter)
+    TagFirstHelperTag = 100,     // helpers (gather, wait, ...) use tags from here
+};
+
+class Future : public Listener
+{
+public:
+    enum class State : quint8 { Pending, Cancelled, Finished };
+
+    explicit Future(Runtime *rt, ObjKind k = ObjKind::Future);
+
+    bool done() const { return m_state != State::Pending; }
+    bool cancelled() const { return m_state == State::Cancelled; }
+    State state() const { return m_state; }
+    bool failed() const { return m_state == State::Finished && m_exc; }
+
+    virtual bool cancel(const OptMsg &msg);
+    void setResult(const Value &v);     // raises InvalidStateError when done
+    void setException(ExcObj *e);       // raises InvalidStateError when done
+    Value result();                     // Future.result(): raises
+    ExcObj *exception();                // Future.exception(): raises when cancelled
+    ExcObj *makeCancelledError();
+
+    void addDoneCallback(Callback cb);
+    int removeDoneCallback(Callback cb);
+
+    void fire(Handle &h) override;
+    void trace(Tracer &t) const override;
+
+    const Value &resultValue() const { return m_result; }
+    ExcObj *storedException() const { return m_exc; }
+    bool logTraceback() const { return m_logTraceback; }
+
+    Runtime *rt;
+    int id = -1;        // index in Runtime::futures (every future and task)
+    QString name;       // named futures (future steps, hang, await:false gather/shield)
+    bool named = false;
+    bool pyFuture = true; // _PyFuture (vs the C Future of gather's outer): only naming differs
+
+protected:
+    bool futureCancel(const OptMsg &msg); // Future.cancel, bypassing subclass overrides
+    void scheduleCallbacks();
+
+    State m_state = State::Pending;
+    Value m_result;
+    ExcObj *m_exc = nullptr;
+    std::vector<Frame *> m_excTb; // _exception_tb
+    OptMsg m_cancelMessage;
+    ExcObj *m_cancelledExc = nullptr;
+    bool m_logTraceback = false;
+    std::vector<Callback> m_callbacks;
+
+    friend class Task;
+    friend class GatherFuture;
+};
+
+class Task final : public Future
+{
+public:
+    Task(Runtime *rt, int node, Frame *frame);
+    ~Task() override;
+
+    bool cancel(const OptMsg &msg) override;
+    int cancelling() const { return m_numCancelsRequested; }
+    int uncancel()
+    {
+        if (m_numCancelsRequested > 0)
+            --m_numCancelsRequested;
+        return m_numCancelsRequested;
+    }
+
+    void fire(Handle &h) override;
+    void trace(Tracer &t) const override;
+
+    // Interpreter side: suspend on a future (or a bare yield when f is null).
+    void suspendOn(Future *f, std::coroutine_handle<> h)
+    {
+        m_yielded = f;
+        m_yieldedBare = (f == nullptr);
+        m_resumeAt = h;
+    }
+    // Interpreter side: what the awaiting coroutine sees when resumed.
+    void throwIfSent();
+    bool tearingDown() const { return m_teardown; }
+
+    // Unwind the suspended coroutine (never resumed again); runs no Python code.
+    void destroyCoroutine();
+
+    int node;
+    int index = -1;                 // creation order
+    int parent = -1;                // task that created it (-1: the runner)
+    bool logDestroyPending = true;  // gather's own children have it off
+    bool destroyed = false;         // collected while pending
+    bool createdInShutdown = false;
+    Future *futWaiter() const { return m_futWaiter; }
+    Frame *initialFrame = nullptr;  // the coroutine's frame (arguments) before it first runs
+    std::vector<Frame *> frames;    // the coroutine's live frames, outermost first
+    double created = 0;
+    double finished = 0;
+    QJsonValue resultJson;    // the result / exception as the outcome shows it, when it completed
+    QJsonObject exceptionJson;
+
+    // Set by the body coroutine when it ends.
+    void bodyReturned(const Value &v) { m_coroDone = true; m_coroResult = v; m_coroExc = nullptr; }
+    void bodyRaised(ExcObj *e) { m_coroDone = true; m_coroExc = e; }
+
+private:
+    void step(ExcObj *exc);
+    void wakeup(Future *f);
+
+    int m_numCancelsRequested = 0;
+    bool m_mustCancel = false;
+    Future *m_futWaiter = nullptr;
+
+    QCoro::Task<> m_body;
+    std::coroutine_handle<> m_resumeAt;
+    bool m_started = false;
+    bool m_coroDone = false;
+    bool m_teardown = false;
+    Value m_coroResult;
+    ExcObj *m_coroExc = nullptr;
+    Future *m_yielded = nullptr;
+    bool m_yieldedBare = false;
+    ExcObj *m_sendExc = nullptr;
+};
+
+// tasks._GatheringFuture
+class GatherFuture final : public Future
+{
+public:
+    GatherFuture(Runtime *rt, bool returnExceptions);
+    bool cancel(const OptMsg &msg) override;
+    void fire(Handle &h) override; // _done_callback of a child
+    void trace(Tracer &t) const override;
+
+    std::vector<Future *> children;
+    int nfuts = 0;
+    int nfinished = 0;
+    bool returnExceptions;
+    bool cancelRequested = false;
+    bool outerReady = false; // `outer` assigned (bpo-46672)
+};
+
+// Awaits a future the way Future.__await__ does: no suspension when it is done already.
+struct FutureAwaiter {
+    Task *task;
+    Future *fut;
+    bool await_ready() const noexcept { return fut->done(); }
+    void await_suspend(std::coroutine_handle<> h) noexcept { task->suspendOn(fut, h); }
+    Value await_resume()
+    {
+        task->throwIfSent();
+        return fut->result();
+    }
+};
+
+// A bare `yield` (asyncio.sleep(0)): the task reschedules itself.
+struct YieldAwaiter {
+    Task *task;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { task->suspendOn(nullptr, h); }
+    void await_resume() { task->throwIfSent(); }
+};
+
+} // namespace ascope

@@ -1,0 +1,986 @@
+// Task bodies: every node's steps interpreted as the Python statement the spec says each one
+// stands for, as QCoro coroutines. Awaiting a pending future suspends the coroutine and hands
+// the future to the owning Task's __step, exactly where CPython's coroutine would yield it.
+#include "helpers.h"
+#include "runtime.h"
+
+namespace ascope {
+
+namespace {
+
+struct Flow {
+    bool returned = false;
+    Value value;
+};
+
+// A coroutine object n_node(**args) not yet awaited or wrapped in a task.
+struct Coro {
+    int node = -1;
+    Frame *frame = nullptr;
+};
+
+// A child as evaluated: a fresh coroutine or an existing value.
+struct Item {
+    bool isCoro = false;
+    Coro coro;
+    Value value;
+};
+
+// Keeps a value on a frame's evaluation stack for the duration of a statement.
+class Hold
+{
+public:
+    Hold(Frame *f, const Value &v) : m_f(f), m_n(f->held.size())
+    {
+        f->held.push_back(v);
+    }
+    ~Hold() { m_f->held.resize(m_n); }
+    Hold(const Hold &) = delete;
+    Hold &operator=(const Hold &) = delete;
+
+private:
+    Frame *m_f;
+    size_t m_n;
+};
+
+// A library coroutine's frame (wait_for, wait, as_completed) on the task's frame stack.
+class FramePush
+{
+public:
+    FramePush(Task *t, Frame *f) : m_t(t), m_n(t->frames.size()) { t->frames.push_back(f); }
+    ~FramePush()
+    {
+        if (m_t->frames.size() > m_n)
+            m_t->frames.resize(m_n);
+    }
+    FramePush(const FramePush &) = delete;
+    FramePush &operator=(const FramePush &) = delete;
+
+private:
+    Task *m_t;
+    size_t m_n;
+};
+
+bool isCancelledError(const ExcObj *e)
+{
+    return e && excIsSubclass(e->type, QStringLiteral("CancelledError"));
+}
+
+struct Ctx {
+    Runtime &rt;
+    Task *task;
+    Frame *frame;
+    const Node &node;
+    int depth;
+    std::vector<ExcObj *> handling; // exceptions being handled (except bodies, finally in flight)
+};
+
+constexpr int kMaxDepth = 990; // CPython's recursion limit is 1000 frames
+
+class Interp
+{
+public:
+    explicit Interp(Runtime &rt) : m_rt(rt), m_loop(rt.loop()) {}
+
+    QCoro::Task<Value> callNode(Task *task, Coro coro, int depth);
+
+private:
+    QCoro::Task<Flow> execBlock(Ctx &c, const std::vector<Step> &steps);
+    QCoro::Task<Flow> execCompound(Ctx &c, const Step &st);
+    QCoro::Task<Value> opSleep(Ctx &c, const Step &st);
+    QCoro::Task<Value> opGather(Ctx &c, const Step &st);
+    QCoro::Task<Value> opWait(Ctx &c, const Step &st);
+    QCoro::Task<Value> opWaitFor(Ctx &c, const Step &st);
+    QCoro::Task<Value> waitForTimed(Ctx &c, Item item, double timeout, Frame *lf);
+    QCoro::Task<Value> opShield(Ctx &c, const Step &st);
+    QCoro::Task<Value> opAsCompleted(Ctx &c, const Step &st);
+    QCoro::Task<Future *> queueGet(Ctx &c, AsCompletedState *st);
+    QCoro::Task<Flow> opTaskGroup(Ctx &c, const Step &st);
+    QCoro::Task<void> taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc);
+    QCoro::Task<Flow> opTimeout(Ctx &c, const Step &st);
+    QCoro::Task<Flow> opTry(Ctx &c, const Step &st);
+    QCoro::Task<void> cancelAndWait(Ctx &c, Future *fut);
+    QCoro::Task<Value> awaitItem(Ctx &c, Item item);
+
+    Value eval(Ctx &c, const ValueExpr &e);
+    Value read(Ctx &c, const VarRef &r);
+    void write(Ctx &c, const VarRef &r, const Value &v);
+    double number(Ctx &c, const ValueExpr &e);
+    std::optional<double> optNumber(Ctx &c, const ValueExpr &e)
+    {
+        if (e.isNull())
+            return std::nullopt;
+        return number(c, e);
+    }
+    QString varName(Ctx &c, const VarRef &r) const
+    {
+        return r.global ? m_rt.graph().globalNames[size_t(r.slot)] : c.node.localNames[size_t(r.slot)];
+    }
+    Coro makeCoro(Ctx &c, const ChildExpr &ch);
+    std::vector<Item> evalChildren(Ctx &c, const std::vector<ChildExpr> &children, bool asTasks);
+    Item evalTarget(Ctx &c, const ChildExpr &ch);
+    Future *ensureFuture(Item &item);
+    ExcObj *makeException(Ctx &c, const QString &type, const OptMsg &msg);
+    [[noreturn]] void raiseNoAttribute(const Value &v, const char *attr);
+
+    Runtime &m_rt;
+    Loop &m_loop;
+};
+
+// ---------------------------------------------------------------- values and variables
+
+Value Interp::read(Ctx &c, const VarRef &r)
+{
+    if (r.global) {
+        if (!m_rt.globalBound[size_t(r.slot)])
+            m_rt.raise(QStringLiteral("KeyError"), m_rt.graph().globalNames[size_t(r.slot)]);
+        return m_rt.globals[size_t(r.slot)];
+    }
+    if (!c.frame->bound[size_t(r.slot)])
+        m_rt.raise(QStringLiteral("NameError"),
+                   QStringLiteral("name 'v_%1' is not defined").arg(c.node.localNames[size_t(r.slot)]));
+    return c.frame->locals[size_t(r.slot)];
+}
+
+void Interp::write(Ctx &c, const VarRef &r, const Value &v)
+{
+    if (r.global) {
+        m_rt.globals[size_t(r.slot)] = v;
+        m_rt.globalBound[size_t(r.slot)] = true;
+        return;
+    }
+    c.frame->locals[size_t(r.slot)] = v;
+    c.frame->bound[size_t(r.slot)] = 1;
+}
+
+Value Interp::eval(Ctx &c, const ValueExpr &e)
+{
+    switch (e.kind) {
+    case ValueExpr::Kind::Null: return Value::none();
+    case ValueExpr::Kind::Bool: return Value::boolean(e.b);
+    case ValueExpr::Kind::Int: return Value::integer(e.i);
+    case ValueExpr::Kind::Double: return Value::real(e.d);
+    case ValueExpr::Kind::String: return Value::str(e.s);
+    case ValueExpr::Kind::List: {
+        std::vector<Value> items;
+        items.reserve(e.list.size());
+        for (const ValueExpr &x : e.list)
+            items.push_back(eval(c, x));
+        return Value::seq(Value::Kind::List, std::move(items));
+    }
+    case ValueExpr::Kind::Ref: return read(c, e.ref);
+    }
+    return Value::none();
+}
+
+double Interp::number(Ctx &c, const ValueExpr &e)
+{
+    Value v = eval(c, e);
+    if (v.kind == Value::Kind::Bool)
+        return v.b ? 1 : 0;
+    if (!v.isNumber())
+        m_rt.raise(QStringLiteral("TypeError"),
+                   QStringLiteral("'<=' not supported between instances of '%1' and 'int'").arg(v.typeName()));
+    return v.number();
+}
+
+Coro Interp::makeCoro(Ctx &c, const ChildExpr &ch)
+{
+    std::vector<std::pair<int, Value>> args;
+    args.reserve(ch.args.size());
+    for (const auto &[slot, expr] : ch.args)
+        args.emplace_back(slot, eval(c, expr));
+    return {ch.node, m_rt.newNodeFrame(ch.node, args)};
+}
+
+std::vector<Item> Interp::evalChildren(Ctx &c, const std::vector<ChildExpr> &children, bool asTasks)
+{
+    std::vector<Item> out;
+    for (const ChildExpr &ch : children) {
+        if (ch.isRef) {
+            Item it;
+            it.value = read(c, ch.ref);
+            out.push_back(std::move(it));
+            continue;
+        }
+        const qint64 n = ch.count < 0 ? 1 : ch.count;
+        for (qint64 k = 0; k < n; ++k) {
+            Coro co = makeCoro(c, ch);
+            Item it;
+            if (asTasks) {
+                it.value = Value::object(m_rt.createTask(co.node, co.frame));
+            } else {
+                it.isCoro = true;
+                it.coro = co;
+            }
+            out.push_back(std::move(it));
+        }
+    }
+    return out;
+}
+
+Item Interp::evalTarget(Ctx &c, const ChildExpr &ch)
+{
+    Item it;
+    if (ch.isRef) {
+        it.value = read(c, ch.ref);
+    } else {
+        it.isCoro = true;
+        it.coro = makeCoro(c, ch);
+    }
+    return it;
+}
+
+Future *Interp::ensureFuture(Item &item)
+{
+    if (item.isCoro) {
+        Task *t = m_rt.createTask(item.coro.node, item.coro.frame);
+        item.isCoro = false;
+        item.value = Value::object(t);
+        return t;
+    }
+    if (Future *f = item.value.future())
+        return f;
+    m_rt.raise(QStringLiteral("TypeError"), QStringLiteral("An asyncio.Future, a coroutine or an awaitable is required"));
+}
+
+ExcObj *Interp::makeException(Ctx &c, const QString &type, const OptMsg &msg)
+{
+    ExcObj *e;
+    if (type == QLatin1String("ExceptionGroup") || type == QLatin1String("BaseExceptionGroup")) {
+        // ExceptionGroup(msg or '', [Exception()])
+        e = m_rt.newExc(type, msg.value_or(QString()));
+        e->members.push_back(m_rt.newExc(type == QLatin1String("ExceptionGroup") ? QStringLiteral("Exception")
+                                                                                  : QStringLiteral("BaseException")));
+    } else {
+        e = m_rt.newExc(type, msg);
+    }
+    if (!c.handling.empty())
+        e->context = c.handling.back();
+    return e;
+}
+
+void Interp::raiseNoAttribute(const Value &v, const char *attr)
+{
+    m_rt.raise(QStringLiteral("AttributeError"),
+               QStringLiteral("'%1' object has no attribute '%2'").arg(v.typeName(), QLatin1String(attr)));
+}
+
+// ---------------------------------------------------------------- calls
+
+QCoro::Task<Value> Interp::callNode(Task *task, Coro coro, int depth)
+{
+    const Node &node = m_rt.graph().nodes[size_t(coro.node)];
+    Ctx c{m_rt, task, coro.frame, node, depth, {}};
+    if (depth > kMaxDepth) {
+        ExcObj *e = m_rt.newExc(QStringLiteral("RecursionError"), QStringLiteral("maximum recursion depth exceeded"));
+        e->addFrame(coro.frame);
+        throw PyRaise{e};
+    }
+    FramePush fp(task, coro.frame);
+    Flow f;
+    try {
+        f = co_await execBlock(c, node.steps);
+    } catch (const PyRaise &r) {
+        r.exc->addFrame(coro.frame);
+        throw;
+    }
+    co_return f.returned ? f.value : Value::none();
+}
+
+QCoro::Task<Value> Interp::awaitItem(Ctx &c, Item item)
+{
+    if (item.isCoro)
+        co_return co_await callNode(c.task, item.coro, c.depth + 1);
+    Future *f = item.value.future();
+    if (!f)
+        m_rt.raise(QStringLiteral("TypeError"),
+                   QStringLiteral("object %1 can't be used in 'await' expression").arg(item.value.typeName()));
+    Hold h(c.frame, item.value);
+    co_return co_await FutureAwaiter{c.task, f};
+}
+
+// ---------------------------------------------------------------- the statements
+
+QCoro::Task<Flow> Interp::execBlock(Ctx &c, const std::vector<Step> &steps)
+{
+    for (const Step &st : steps) {
+        Value v;
+        bool assign = true;
+        switch (st.op) {
+        case Op::Sleep:
+            v = co_await opSleep(c, st);
+            break;
+        case Op::Block: {
+            const double s = number(c, st.seconds);
+            m_loop.trace().add({m_loop.time(), m_loop.iteration(), s, c.task->index, -1, EventKind::Blocked, 0});
+            m_loop.advance(s);
+            assign = false;
+            break;
+        }
+        case Op::Return:
+            co_return Flow{true, st.hasValue ? eval(c, st.value) : Value::none()};
+        case Op::Raise: {
+            ExcObj *e = makeException(c, st.excType, st.hasMessage ? OptMsg(st.message) : std::nullopt);
+            e->addFrame(c.frame);
+            throw PyRaise{e};
+        }
+        case Op::Reraise: {
+            if (c.handling.empty())
+                m_rt.raise(QStringLiteral("RuntimeError"), QStringLiteral("No active exception to reraise"));
+            throw PyRaise{c.handling.back()};
+        }
+        case Op::Await:
+            v = co_await awaitItem(c, evalTarget(c, st.target));
+            break;
+        case Op::Spawn: {
+            Coro co = makeCoro(c, st.target);
+            v = Value::object(m_rt.createTask(co.node, co.frame));
+            break;
+        }
+        case Op::Gather:
+            v = co_await opGather(c, st);
+            break;
+        case Op::Wait:
+            v = co_await opWait(c, st);
+            break;
+        case Op::WaitFor:
+            v = co_await opWaitFor(c, st);
+            break;
+        case Op::Shield:
+            v = co_await opShield(c, st);
+            break;
+        case Op::AsCompleted:
+            v = co_await opAsCompleted(c, st);
+            break;
+        case Op::TaskGroup:
+        case Op::Timeout:
+        case Op::Try:
+        case Op::Repeat: {
+            Flow f = co_await execCompound(c, st);
+            if (f.returned)
+                co_return f;
+            assign = false;
+            break;
+        }
+        case Op::Future:
+            v = Value::object(m_rt.createFuture(varName(c, *st.as)));
+            break;
+        case Op::SetResult: {
+            Value t = read(c, st.targetRef);
+            Value val = st.hasValue ? eval(c, st.value) : Value::none();
+            Future *f = t.future();
+            if (!f)
+                raiseNoAttribute(t, "set_result");
+            if (f->kind == ObjKind::Task)
+                m_rt.raise(QStringLiteral("RuntimeError"), QStringLiteral("Task does not support set_result operation"));
+            f->setResult(val);
+            assign = false;
+            break;
+        }
+        case Op::SetException: {
+            Value t = read(c, st.targetRef);
+            Future *f = t.future();
+            if (!f)
+                raiseNoAttribute(t, "set_exception");
+            ExcObj *e = makeException(c, st.excType, st.hasMessage ? OptMsg(st.message) : std::nullopt);
+            if (f->kind == ObjKind::Task)
+                m_rt.raise(QStringLiteral("RuntimeError"), QStringLiteral("Task does not support set_exception operation"));
+            f->setException(e);
+            assign = false;
+            break;
+        }
+        case Op::Cancel: {
+            Value t = read(c, st.targetRef);
+            const OptMsg msg = st.hasMessage ? OptMsg(st.message) : std::nullopt;
+            if (t.kind == Value::Kind::Tuple && t.items->size() == 2) {
+                // a wait() result: cancel what is still in its pending set, in creation order
+                std::vector<Future *> pending;
+                for (const Value &x : *(*t.items)[1].items) {
+                    if (Future *f = x.future())
+                        pending.push_back(f);
+                }
+                std::stable_sort(pending.begin(), pending.end(), [this](Future *a, Future *b) {
+                    auto order = [this](Future *f) {
+                        return f->kind == ObjKind::Task ? static_cast<Task *>(f)->index : int(m_rt.tasks.size());
+                    };
+                    return order(a) < order(b);
+                });
+                for (Future *f : pending)
+                    f->cancel(msg);
+            } else if (Future *f = t.future()) {
+                f->cancel(msg);
+            } else {
+                raiseNoAttribute(t, "cancel");
+            }
+            assign = false;
+            break;
+        }
+        case Op::Drop:
+            if (st.targetRef.global) {
+                m_rt.globals[size_t(st.targetRef.slot)] = Value::none();
+                m_rt.globalBound[size_t(st.targetRef.slot)] = false;
+            } else {
+                write(c, st.targetRef, Value::none());
+            }
+            assign = false;
+            break;
+        case Op::Gc:
+            m_rt.collect();
+            assign = false;
+            break;
+        case Op::Hang: {
+            Future *f = m_rt.createFuture(QStringLiteral("hang"));
+            Hold h(c.frame, Value::object(f));
+            co_await FutureAwaiter{c.task, f};
+            assign = false;
+            break;
+        }
+        }
+        if (assign && st.as)
+            write(c, *st.as, v);
+    }
+    co_return Flow{};
+}
+
+QCoro::Task<Flow> Interp::execCompound(Ctx &c, const Step &st)
+{
+    switch (st.op) {
+    case Op::TaskGroup:
+        co_return co_await opTaskGroup(c, st);
+    case Op::Timeout:
+        co_return co_await opTimeout(c, st);
+    case Op::Try:
+        co_return co_await opTry(c, st);
+    case Op::Repeat:
+        for (qint64 i = 0; i < st.times; ++i) {
+            Flow f = co_await execBlock(c, st.body);
+            if (f.returned)
+                co_return f;
+        }
+        co_return Flow{};
+    default:
+        co_return Flow{};
+    }
+}
+
+QCoro::Task<Value> Interp::opSleep(Ctx &c, const Step &st)
+{
+    // as tasks.py sleep
+    const double delay = number(c, st.seconds);
+    Value result = st.hasValue ? eval(c, st.value) : Value::none();
+    if (delay <= 0) {
+        co_await YieldAwaiter{c.task};
+        co_return result;
+    }
+    Future *fut = m_rt.createFuture();
+    Handle *h = m_loop.callLater(delay, {fut, TagSetResultUnlessCancelled}, fut, result);
+    Hold hold(c.frame, Value::object(fut));
+    Value v;
+    try {
+        v = co_await FutureAwaiter{c.task, fut};
+    } catch (const PyRaise &) {
+        m_loop.cancelHandle(h);
+        throw;
+    }
+    m_loop.cancelHandle(h);
+    co_return v;
+}
+
+QCoro::Task<Value> Interp::opGather(Ctx &c, const Step &st)
+{
+    // as tasks.py gather
+    std::vector<Item> items = evalChildren(c, st.children, false);
+    Future *outer;
+    if (items.empty()) {
+        outer = m_rt.createFuture();
+        outer->setResult(Value::seq(Value::Kind::List, {}));
+    } else {
+        auto *g = m_loop.make<GatherFuture>(&m_rt, st.returnExceptions);
+        g->id = int(m_rt.futures.size());
+        m_rt.futures.push_back(g);
+        std::vector<std::pair<Object *, Future *>> seen;
+        for (Item &it : items) {
+            Object *key = it.isCoro ? static_cast<Object *>(it.coro.frame) : it.value.obj;
+            Future *fut = nullptr;
+            for (const auto &[k, f] : seen) {
+                if (k && k == key)
+                    fut = f;
+            }
+            if (!fut) {
+                const bool wasCoro = it.isCoro;
+                fut = ensureFuture(it);
+                if (wasCoro)
+                    static_cast<Task *>(fut)->logDestroyPending = false;
+                ++g->nfuts;
+                seen.emplace_back(key, fut);
+                fut->addDoneCallback({g, 0});
+            }
+            g->children.push_back(fut);
+        }
+        g->outerReady = true;
+        outer = g;
+    }
+    if (!st.await) {
+        m_rt.nameFuture(outer, st.as ? varName(c, *st.as) : QStringLiteral("gather"));
+        co_return Value::object(outer);
+    }
+    Hold h(c.frame, Value::object(outer));
+    co_return co_await FutureAwaiter{c.task, outer};
+}
+
+QCoro::Task<Value> Interp::opWait(Ctx &c, const Step &st)
+{
+    // as tasks.py wait / _wait
+    std::vector<Item> items = evalChildren(c, st.children, true);
+    const std::optional<double> timeout = optNumber(c, st.timeout);
+    if (items.empty())
+        m_rt.raise(QStringLiteral("ValueError"), QStringLiteral("Set of Tasks/Futures is empty."));
+    std::vector<Value> fs; // set(fs), first-occurrence order
+    for (const Item &it : items) {
+        bool dup = false;
+        for (const Value &x : fs) {
+            if (x.kind == it.value.kind && x.obj == it.value.obj && x.kind == Value::Kind::Obj)
+                dup = true;
+        }
+        if (!dup)
+            fs.push_back(it.value);
+    }
+    Frame *lf = m_rt.newFrame();
+    FramePush fp(c.task, lf);
+    Future *waiter = m_rt.createFuture();
+    Handle *th = timeout ? m_loop.callLater(*timeout, {waiter, TagReleaseWaiter}, waiter) : nullptr;
+    auto *ws = m_loop.make<WaitState>();
+    ws->loop = &m_loop;
+    ws->waiter = waiter;
+    ws->timeoutHandle = th;
+    ws->counter = int(fs.size());
+    ws->returnWhen = st.returnWhen;
+    lf->held = fs;
+    lf->held.push_back(Value::object(waiter));
+    lf->held.push_back(Value::object(ws));
+    for (const Value &f : fs) {
+        Future *fut = f.future();
+        if (!fut)
+            raiseNoAttribute(f, "add_done_callback");
+        fut->addDoneCallback({ws, TagWaitCompletion});
+    }
+    auto cleanup = [&] {
+        if (th)
+            m_loop.cancelHandle(th);
+        for (const Value &f : fs)
+            f.future()->removeDoneCallback({ws, TagWaitCompletion});
+    };
+    try {
+        co_await FutureAwaiter{c.task, waiter};
+    } catch (const PyRaise &r) {
+        cleanup();
+        r.exc->addFrame(lf);
+        throw;
+    }
+    cleanup();
+    std::vector<Value> done, pending;
+    for (const Value &f : fs)
+        (f.future()->done() ? done : pending).push_back(f);
+    co_return Value::seq(Value::Kind::Tuple, {Value::seq(Value::Kind::Set, std::move(done)),
+                                              Value::seq(Value::Kind::Set, std::move(pending))});
+}
+
+QCoro::Task<void> Interp::cancelAndWait(Ctx &c, Future *fut)
+{
+    // as tasks.py _cancel_and_wait
+    Future *waiter = m_rt.createFuture();
+    const Callback cb{waiter, TagReleaseWaiter};
+    fut->addDoneCallback(cb);
+    try {
+        fut->cancel(std::nullopt);
+        co_await FutureAwaiter{c.task, waiter};
+    } catch (const PyRaise &) {
+        fut->removeDoneCallback(cb);
+        throw;
+    }
+    fut->removeDoneCallback(cb);
+}
+
+QCoro::Task<Value> Interp::opWaitFor(Ctx &c, const Step &st)
+{
+    // as tasks.py wait_for (3.11)
+    Item item = evalTarget(c, st.target);
+    const std::optional<double> timeout = optNumber(c, st.timeout);
+    if (!timeout)
+        co_return co_await awaitItem(c, item);
+    Frame *lf = m_rt.newFrame();
+    FramePush fp(c.task, lf);
+    try {
+        co_return co_await waitForTimed(c, item, *timeout, lf);
+    } catch (const PyRaise &r) {
+        r.exc->addFrame(lf);
+        throw;
+    }
+}
+
+QCoro::Task<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame *lf)
+{
+    auto timeoutFrom = [this](ExcObj *cause) {
+        ExcObj *te = m_rt.newExc(QStringLiteral("TimeoutError"));
+        te->cause = cause;
+        te->context = cause;
+        return te;
+    };
+    if (timeout <= 0) {
+        Future *fut = ensureFuture(item);
+        lf->held.push_back(Value::object(fut));
+        if (fut->done())
+            co_return fut->result();
+        co_await cancelAndWait(c, fut);
+        try {
+            co_return fut->result();
+        } catch (const PyRaise &r) {
+            if (isCancelledError(r.exc))
+                throw PyRaise{timeoutFrom(r.exc)};
+            throw;
+        }
+    }
+    Future *waiter = m_rt.createFuture();
+    Handle *th = m_loop.callLater(timeout, {waiter, TagReleaseWaiter}, waiter);
+    const Callback cb{waiter, TagReleaseWaiter};
+    Future *fut = ensureFuture(item);
+    fut->addDoneCallback(cb);
+    lf->held.push_back(Value::object(fut));
+    lf->held.push_back(Value::object(waiter));
+    lf->held.push_back(Value::object(th));
+    struct CancelTimer {
+        Loop &loop;
+        Handle *h;
+        Task *t;
+        ~CancelTimer()
+        {
+            if (!t->tearingDown())
+                loop.cancelHandle(h);
+        }
+    } finallyCancel{m_loop, th, c.task};
+
+    ExcObj *cancelled = nullptr;
+    try {
+        co_await FutureAwaiter{c.task, waiter};
+    } catch (const PyRaise &r) {
+        if (!isCancelledError(r.exc))
+            throw;
+        cancelled = r.exc;
+    }
+    if (cancelled) {
+        if (fut->done())
+            co_return fut->result();
+        fut->removeDoneCallback(cb);
+        co_await cancelAndWait(c, fut);
+        throw PyRaise{cancelled};
+    }
+    if (fut->done())
+        co_return fut->result();
+    fut->removeDoneCallback(cb);
+    co_await cancelAndWait(c, fut);
+    try {
+        co_return fut->result();
+    } catch (const PyRaise &r) {
+        if (isCancelledError(r.exc))
+            throw PyRaise{timeoutFrom(r.exc)};
+        throw;
+    }
+}
+
+QCoro::Task<Value> Interp::opShield(Ctx &c, const Step &st)
+{
+    // as tasks.py shield
+    Item item = evalTarget(c, st.target);
+    Future *inner = ensureFuture(item);
+    Future *outer = inner;
+    if (!inner->done()) {
+        outer = m_rt.createFuture();
+        auto *s = m_loop.make<ShieldState>();
+        s->inner = inner;
+        s->outer = outer;
+        inner->addDoneCallback({s, TagShieldInner});
+        outer->addDoneCallback({s, TagShieldOuter});
+    }
+    if (!st.await) {
+        m_rt.nameFuture(outer, st.as ? varName(c, *st.as) : QStringLiteral("shield"));
+        co_return Value::object(outer);
+    }
+    Hold h(c.frame, Value::object(outer));
+    co_return co_await FutureAwaiter{c.task, outer};
+}
+
+QCoro::Task<Future *> Interp::queueGet(Ctx &c, AsCompletedState *st)
+{
+    // as queues.py Queue.get
+    while (st->queue.empty()) {
+        Future *getter = m_rt.createFuture();
+        st->getters.push_back(getter);
+        try {
+            co_await FutureAwaiter{c.task, getter};
+        } catch (const PyRaise &) {
+            getter->cancel(std::nullopt);
+            std::erase(st->getters, getter);
+            if (!st->queue.empty() && !getter->cancelled())
+                st->wakeupNext();
+            throw;
+        }
+    }
+    Future *item = st->queue.front();
+    st->queue.pop_front();
+    co_return item;
+}
+
+QCoro::Task<Value> Interp::opAsCompleted(Ctx &c, const Step &st)
+{
+    // `for f in asyncio.as_completed(tasks, timeout=...): r.append(await f)`
+    std::vector<Item> items = evalChildren(c, st.children, true);
+    const std::optional<double> timeout = optNumber(c, st.timeout);
+    auto *s = m_loop.make<AsCompletedState>();
+    s->loop = &m_loop;
+    for (Item &it : items) {
+        Future *f = ensureFuture(it);
+        if (std::find(s->todo.begin(), s->todo.end(), f) == s->todo.end())
+            s->todo.push_back(f);
+    }
+    for (Future *f : s->todo)
+        f->addDoneCallback({s, TagAsCompletedDone});
+    if (!s->todo.empty() && timeout)
+        s->timeoutHandle = m_loop.callLater(*timeout, {s, TagAsCompletedTimeout});
+    const size_t n = s->todo.size();
+    Frame *lf = m_rt.newFrame();
+    lf->held.push_back(Value::object(s));
+    FramePush fp(c.task, lf);
+    std::vector<Value> results;
+    for (size_t i = 0; i < n; ++i) {
+        try {
+            Future *f = co_await queueGet(c, s);
+            if (!f)
+                m_rt.raise(QStringLiteral("TimeoutError"));
+            results.push_back(f->result());
+        } catch (const PyRaise &r) {
+            r.exc->addFrame(lf);
+            throw; // `_r` stays bound in the frame
+        }
+        c.frame->setTemp(&st, Value::seq(Value::Kind::List, results)); // `_r`
+    }
+    c.frame->clearTemp(&st); // del _r
+    co_return Value::seq(Value::Kind::List, std::move(results));
+}
+
+QCoro::Task<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
+{
+    // async with TaskGroup() as tg: ts = [tg.create_task(...)...]; body
+    auto *tg = m_loop.make<TaskGroupState>();
+    tg->rt = &m_rt;
+    tg->parentTask = c.task;
+    Hold holdTg(c.frame, Value::object(tg));
+    std::vector<Value> ts;
+    {
+        std::vector<Item> items = evalChildren(c, st.children, false);
+        for (Item &it : items) {
+            Task *t = m_rt.createTask(it.coro.node, it.coro.frame);
+            t->addDoneCallback({tg, TagTaskGroupChildDone});
+            tg->tasks.push_back(t);
+            ts.push_back(Value::object(t));
+        }
+    }
+    const Value tsList = Value::seq(Value::Kind::List, ts);
+    c.frame->setTemp(&st, tsList); // `_ts`
+    ExcObj *bodyExc = nullptr;
+    Flow flow;
+    try {
+        flow = co_await execBlock(c, st.body);
+    } catch (const PyRaise &r) {
+        bodyExc = r.exc;
+        r.exc->addFrame(c.frame);
+    }
+    if (bodyExc)
+        c.handling.push_back(bodyExc);
+    try {
+        co_await taskGroupExit(c, tg, bodyExc);
+    } catch (const PyRaise &) {
+        if (bodyExc)
+            c.handling.pop_back();
+        throw;
+    }
+    if (bodyExc) {
+        c.handling.pop_back();
+        throw PyRaise{bodyExc};
+    }
+    if (flow.returned)
+        co_return flow;
+    if (st.as) {
+        std::vector<Value> results;
+        for (const Value &t : ts)
+            results.push_back(t.future()->result());
+        write(c, *st.as, Value::seq(Value::Kind::List, std::move(results)));
+    }
+    c.frame->clearTemp(&st); // del _ts
+    co_return Flow{};
+}
+
+QCoro::Task<void> Interp::taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc)
+{
+    // as taskgroups.py TaskGroup.__aexit__
+    tg->exiting = true;
+    const bool etIsCancelled = exc && exc->type == QLatin1String("CancelledError");
+    ExcObj *propagate = etIsCancelled ? exc : nullptr;
+    if (tg->parentCancelRequested) {
+        if (c.task->uncancel() == 0)
+            propagate = nullptr;
+    }
+    if (exc && !tg->aborting)
+        tg->abort();
+    while (!tg->tasks.empty()) {
+        if (!tg->onCompletedFut)
+            tg->onCompletedFut = m_rt.createFuture();
+        try {
+            co_await FutureAwaiter{c.task, tg->onCompletedFut};
+        } catch (const PyRaise &r) {
+            if (!isCancelledError(r.exc))
+                throw;
+            if (!tg->aborting) {
+                propagate = r.exc;
+                tg->abort();
+            }
+        }
+        tg->onCompletedFut = nullptr;
+    }
+    if (propagate && tg->errors.empty())
+        throw PyRaise{propagate};
+    if (exc && !etIsCancelled)
+        tg->errors.push_back(exc);
+    if (!tg->errors.empty()) {
+        bool allExceptions = true;
+        for (ExcObj *e : tg->errors)
+            allExceptions = allExceptions && excIsSubclass(e->type, QStringLiteral("Exception"));
+        ExcObj *me = m_rt.newExc(allExceptions ? QStringLiteral("ExceptionGroup") : QStringLiteral("BaseExceptionGroup"),
+                                 QStringLiteral("unhandled errors in a TaskGroup"));
+        me->members = tg->errors;
+        me->context = exc;
+        tg->errors.clear();
+        throw PyRaise{me};
+    }
+}
+
+QCoro::Task<Flow> Interp::opTimeout(Ctx &c, const Step &st)
+{
+    // async with asyncio.timeout(seconds): body
+    const std::optional<double> delay = optNumber(c, st.seconds);
+    std::optional<double> when;
+    if (delay)
+        when = m_loop.time() + *delay;
+    auto *to = m_loop.make<TimeoutState>();
+    to->loop = &m_loop;
+    to->task = c.task;
+    to->state = TimeoutState::State::Entered;
+    to->cancelling = c.task->cancelling();
+    to->reschedule(when);
+    Hold hold(c.frame, Value::object(to));
+    ExcObj *exc = nullptr;
+    Flow flow;
+    try {
+        flow = co_await execBlock(c, st.body);
+    } catch (const PyRaise &r) {
+        exc = r.exc;
+        r.exc->addFrame(c.frame);
+    }
+    // __aexit__
+    if (to->handler) {
+        m_loop.cancelHandle(to->handler);
+        to->handler = nullptr;
+    }
+    if (to->state == TimeoutState::State::Expiring) {
+        to->state = TimeoutState::State::Expired;
+        if (c.task->uncancel() <= to->cancelling && exc && exc->type == QLatin1String("CancelledError")) {
+            ExcObj *te = m_rt.newExc(QStringLiteral("TimeoutError"));
+            te->cause = exc;
+            te->context = exc;
+            te->addFrame(c.frame);
+            throw PyRaise{te};
+        }
+    } else if (to->state == TimeoutState::State::Entered) {
+        to->state = TimeoutState::State::Exited;
+    }
+    if (exc)
+        throw PyRaise{exc};
+    co_return flow;
+}
+
+QCoro::Task<Flow> Interp::opTry(Ctx &c, const Step &st)
+{
+    Flow flow;
+    ExcObj *pending = nullptr;
+    try {
+        flow = co_await execBlock(c, st.body);
+    } catch (const PyRaise &r) {
+        pending = r.exc;
+        r.exc->addFrame(c.frame);
+    }
+    if (pending) {
+        for (const ExceptHandler &h : st.handlers) {
+            bool match = false;
+            for (const QString &t : h.types)
+                match = match || excIsSubclass(pending->type, t);
+            if (!match)
+                continue;
+            ExcObj *handled = pending;
+            pending = nullptr;
+            Hold holdE(c.frame, Value::object(handled));
+            c.handling.push_back(handled);
+            if (h.as)
+                write(c, *h.as, Value::object(handled));
+            try {
+                flow = co_await execBlock(c, h.body);
+            } catch (const PyRaise &r) {
+                pending = r.exc;
+                r.exc->addFrame(c.frame);
+                if (r.exc != handled)
+                    r.exc->context = handled;
+            }
+            c.handling.pop_back();
+            break;
+        }
+    }
+    if (st.hasFinally && !st.finallyBody.empty()) {
+        Hold holdP(c.frame, Value::object(pending));
+        if (pending)
+            c.handling.push_back(pending);
+        Flow f2;
+        ExcObj *fexc = nullptr;
+        try {
+            f2 = co_await execBlock(c, st.finallyBody);
+        } catch (const PyRaise &r) {
+            fexc = r.exc;
+            r.exc->addFrame(c.frame);
+            if (pending && r.exc != pending)
+                r.exc->context = pending;
+        }
+        if (pending)
+            c.handling.pop_back();
+        if (fexc)
+            throw PyRaise{fexc};
+        if (f2.returned)
+            co_return f2;
+    }
+    if (pending)
+        throw PyRaise{pending};
+    co_return flow;
+}
+
+} // namespace
+
+QCoro::Task<> Runtime::runBody(Task *t)
+{
+    Interp interp(*this);
+    try {
+        Value v = co_await interp.callNode(t, {t->node, t->initialFrame}, 1);
+        t->bodyReturned(v);
+    } catch (const PyRaise &r) {
+        t->bodyRaised(r.exc);
+    } catch (const Teardown &) {
+    }
+}
+
+} // namespace ascope

@@ -1,0 +1,25 @@
+// Reads and validates asyncgraph/1 files. Every rejection is one message naming the place:
+// "nodes[1].steps[3].target: no node 'fetch'" (the same places and wording as the reference oracle).
+#pragma once
+
+#include "graph.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <memory>
+
+namespace ascope {
+
+struct LoadResult {
+    std::shared_ptr<const Graph> graph; // null on error
+    QString error;                      // "<where>: <what>" (no file name), empty on success
+};
+
+// Parse and validate a document. Never throws, never crashes on any input.
+LoadResult loadGraph(const QByteArray &json);
+
+// Read a file and load it; error is "<path>: <where>: <what>" (including unreadable files).
+LoadResult loadGraphFile(const QString &path);
+
+} // namespace ascope

@@ -1,0 +1,195 @@
+#include "loop.h"
+
+#include "future.h"
+
+namespace ascope {
+
+namespace {
+constexpr double kClockResolution = 1e-9;       // time.get_clock_info('monotonic').resolution
+constexpr double kMaximumSelectTimeout = 24 * 3600;
+constexpr size_t kMinScheduledTimerHandles = 100;
+constexpr double kMinCancelledTimerHandlesFraction = 0.5;
+
+// heapq compares TimerHandles with __lt__ on the deadline only.
+inline bool lessThan(const Handle *a, const Handle *b) { return a->when < b->when; }
+} // namespace
+
+void Handle::trace(Tracer &t) const
+{
+    if (cancelled)
+        return; // Handle.cancel() drops the callback and its arguments
+    t.visit(cb.target);
+    t.visit(arg);
+    t.visit(exc);
+    t.visit(val);
+}
+
+Loop::Loop(double timeLimit) : m_limit(timeLimit) {}
+
+Loop::~Loop() = default;
+
+Handle *Loop::callSoon(Callback cb, Object *arg, ExcObj *exc, Value val)
+{
+    auto *h = make<Handle>();
+    h->cb = cb;
+    h->arg = arg;
+    h->exc = exc;
+    h->val = std::move(val);
+    m_ready.push_back(h);
+    return h;
+}
+
+Handle *Loop::callAt(double when, Callback cb, Object *arg, Value val)
+{
+    auto *h = make<Handle>();
+    h->cb = cb;
+    h->arg = arg;
+    h->val = std::move(val);
+    h->when = when;
+    h->isTimer = true;
+    heapPush(h);
+    h->scheduled = true;
+    m_trace.add({m_now, m_iteration, when, -1, -1, EventKind::TimerArmed, 0});
+    return h;
+}
+
+void Loop::cancelHandle(Handle *h)
+{
+    if (!h || h->cancelled)
+        return;
+    if (h->isTimer && h->scheduled) {
+        ++m_timerCancelledCount;
+        m_trace.add({m_now, m_iteration, h->when, -1, -1, EventKind::TimerCancelled, 0});
+    }
+    h->cancelled = true;
+    h->arg = nullptr;
+    h->exc = nullptr;
+    h->val = {};
+}
+
+// heapq._siftdown / _siftup, as CPython implements them (the C accelerator is the same algorithm).
+static void siftDown(std::vector<Handle *> &heap, size_t startpos, size_t pos)
+{
+    Handle *newitem = heap[pos];
+    while (pos > startpos) {
+        size_t parentpos = (pos - 1) >> 1;
+        Handle *parent = heap[parentpos];
+        if (lessThan(newitem, parent)) {
+            heap[pos] = parent;
+            pos = parentpos;
+            continue;
+        }
+        break;
+    }
+    heap[pos] = newitem;
+}
+
+static void siftUp(std::vector<Handle *> &heap, size_t pos)
+{
+    const size_t endpos = heap.size();
+    const size_t startpos = pos;
+    Handle *newitem = heap[pos];
+    size_t childpos = 2 * pos + 1;
+    while (childpos < endpos) {
+        size_t rightpos = childpos + 1;
+        if (rightpos < endpos && !lessThan(heap[childpos], heap[rightpos]))
+            childpos = rightpos;
+        heap[pos] = heap[childpos];
+        pos = childpos;
+        childpos = 2 * pos + 1;
+    }
+    heap[pos] = newitem;
+    siftDown(heap, startpos, pos);
+}
+
+void Loop::heapPush(Handle *h)
+{
+    m_heap.push_back(h);
+    siftDown(m_heap, 0, m_heap.size() - 1);
+}
+
+Handle *Loop::heapPop()
+{
+    Handle *last = m_heap.back();
+    m_heap.pop_back();
+    if (!m_heap.empty()) {
+        Handle *ret = m_heap[0];
+        m_heap[0] = last;
+        siftUp(m_heap, 0);
+        return ret;
+    }
+    return last;
+}
+
+void Loop::heapify()
+{
+    const size_t n = m_heap.size();
+    for (size_t i = n / 2; i-- > 0;)
+        siftUp(m_heap, i);
+}
+
+RunStatus Loop::runOnce()
+{
+    // as base_events.py BaseEventLoop._run_once
+    const size_t schedCount = m_heap.size();
+    if (schedCount > kMinScheduledTimerHandles
+        && double(m_timerCancelledCount) / double(schedCount) > kMinCancelledTimerHandlesFraction) {
+        std::vector<Handle *> kept;
+        kept.reserve(schedCount);
+        for (Handle *h : m_heap) {
+            if (h->cancelled)
+                h->scheduled = false;
+            else
+                kept.push_back(h);
+        }
+        m_heap = std::move(kept);
+        heapify();
+        m_timerCancelledCount = 0;
+    } else {
+        while (!m_heap.empty() && m_heap[0]->cancelled) {
+            --m_timerCancelledCount;
+            Handle *h = heapPop();
+            h->scheduled = false;
+        }
+    }
+
+    std::optional<double> timeout;
+    if (!m_ready.empty() || m_stopping)
+        timeout = 0.0;
+    else if (!m_heap.empty())
+        timeout = std::min(std::max(0.0, m_heap[0]->when - m_now), kMaximumSelectTimeout);
+
+    if (!timeout)
+        return RunStatus::Deadlock;
+    if (*timeout > 0) {
+        if (m_now + *timeout > m_limit)
+            return RunStatus::TimeLimit;
+        m_now += *timeout;
+    }
+
+    ++m_iteration;
+    const double endTime = m_now + kClockResolution;
+    while (!m_heap.empty()) {
+        Handle *h = m_heap[0];
+        if (h->when >= endTime)
+            break;
+        heapPop();
+        h->scheduled = false;
+        if (!h->cancelled)
+            m_trace.add({m_now, m_iteration, h->when, -1, -1, EventKind::TimerFired, 0});
+        m_ready.push_back(h);
+    }
+    const size_t ntodo = m_ready.size();
+    for (size_t i = 0; i < ntodo; ++i) {
+        Handle *h = m_ready.front();
+        m_ready.pop_front();
+        if (h->cancelled)
+            continue;
+        m_currentHandle = h;
+        h->cb.target->fire(*h);
+        m_currentHandle = nullptr;
+    }
+    return RunStatus::Running;
+}
+
+} // namespace ascope

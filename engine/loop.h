@@ -1,0 +1,116 @@
+// The event loop: asyncio's BaseEventLoop._run_once reproduced (ready FIFO batches, a timer heap
+// ordered exactly like CPython's heapq, virtual or real time), driven by the Qt event loop.
+#pragma once
+
+#include "objects.h"
+#include "trace.h"
+
+#include <QObject>
+
+#include <deque>
+#include <optional>
+
+namespace ascope {
+
+class Listener;
+
+// What a handle or done-callback calls: a target object and an action tag.
+struct Callback {
+    Listener *target = nullptr;
+    int tag = 0;
+    bool operator==(const Callback &o) const { return target == o.target && tag == o.tag; }
+};
+
+// asyncio.Handle / TimerHandle.
+struct Handle final : Object {
+    Handle() : Object(ObjKind::Handle) {}
+    Callback cb;
+    Object *arg = nullptr;   // the future a done-callback reports, or another argument
+    ExcObj *exc = nullptr;   // Task.__step(exc)
+    Value val;               // e.g. the result of sleep()
+    double when = 0;
+    bool cancelled = false;
+    bool scheduled = false;  // in the timer heap
+    bool isTimer = false;
+    void trace(Tracer &t) const override;
+};
+
+// Anything a handle can run.
+class Listener : public Object
+{
+public:
+    using Object::Object;
+    virtual void fire(Handle &h) = 0;
+};
+
+enum class RunStatus : quint8 { Running, Stopped, Deadlock, TimeLimit };
+
+class Loop final
+{
+public:
+    explicit Loop(double timeLimit = 3600);
+    ~Loop();
+    Loop(const Loop &) = delete;
+    Loop &operator=(const Loop &) = delete;
+
+    template<typename T, typename... A>
+    T *make(A &&...a)
+    {
+        auto p = std::make_unique<T>(std::forward<A>(a)...);
+        T *raw = p.get();
+        m_arena.push_back(std::move(p));
+        return raw;
+    }
+
+    double time() const { return m_now; }
+    void advance(double seconds) { m_now += seconds; } // a blocking step
+    quint64 iteration() const { return m_iteration; }
+
+    Handle *callSoon(Callback cb, Object *arg = nullptr, ExcObj *exc = nullptr, Value val = {});
+    Handle *callAt(double when, Callback cb, Object *arg = nullptr, Value val = {});
+    Handle *callLater(double delay, Callback cb, Object *arg = nullptr, Value val = {})
+    {
+        return callAt(m_now + delay, cb, arg, std::move(val));
+    }
+    void cancelHandle(Handle *h);
+
+    // One iteration of _run_once. Returns Deadlock/TimeLimit when the selector would block
+    // forever / past the limit (nothing is run then); Running otherwise.
+    RunStatus runOnce();
+    void stop() { m_stopping = true; }
+    bool stopping() const { return m_stopping; }
+    void clearStopping() { m_stopping = false; }
+
+    Task *currentTask() const { return m_current; }
+    void setCurrentTask(Task *t) { m_current = t; }
+    Handle *currentHandle() const { return m_currentHandle; }
+
+    const std::deque<Handle *> &ready() const { return m_ready; }
+    const std::vector<Handle *> &timers() const { return m_heap; }
+    Trace &trace() { return m_trace; }
+    const Trace &trace() const { return m_trace; }
+
+    // Objects allocated so far (for the collector's sweep).
+    const std::vector<std::unique_ptr<Object>> &arena() const { return m_arena; }
+
+    double timeLimit() const { return m_limit; }
+
+private:
+    void heapPush(Handle *h);
+    Handle *heapPop();
+    void heapify();
+
+    double m_now = 0;
+    double m_limit;
+    bool m_stopping = false;
+    quint64 m_iteration = 0;
+    int m_timerCancelledCount = 0;
+    std::deque<Handle *> m_ready;
+    std::vector<Handle *> m_heap;
+    Task *m_current = nullptr;
+    Handle *m_currentHandle = nullptr;
+    Trace m_trace;
+    std::vector<std::unique_ptr<Object>> m_arena;
+};
+
+} // namespace ascope

@@ -1,0 +1,140 @@
+// The engine's object model: Python-like values and the heap objects the collector traces
+// (futures, tasks, exceptions, frames, loop handles). Objects live in the Loop's arena until
+// the run ends; reachability (not ownership) decides what a collection destroys.
+#pragma once
+
+#include <QString>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace ascope {
+
+class Loop;
+class Tracer;
+struct Object;
+struct ExcObj;
+struct Frame;
+class Future;
+class Task;
+
+enum class ObjKind : quint8 { Future, Task, Exception, Frame, Handle, Helper };
+
+// A value a graph variable can hold: JSON-like data or a reference to a heap object.
+struct Value {
+    enum class Kind : quint8 { None, Bool, Int, Double, Str, List, Tuple, Set, Obj };
+    Kind kind = Kind::None;
+    bool b = false;
+    qint64 i = 0;
+    double d = 0;
+    QString s;
+    std::shared_ptr<const std::vector<Value>> items; // List, Tuple, Set (Set kept in creation order)
+    Object *obj = nullptr;
+
+    static Value none() { return {}; }
+    static Value boolean(bool v) { Value x; x.kind = Kind::Bool; x.b = v; return x; }
+    static Value integer(qint64 v) { Value x; x.kind = Kind::Int; x.i = v; return x; }
+    static Value real(double v) { Value x; x.kind = Kind::Double; x.d = v; return x; }
+    static Value str(const QString &v) { Value x; x.kind = Kind::Str; x.s = v; return x; }
+    static Value object(Object *o) { Value x; if (o) { x.kind = Kind::Obj; x.obj = o; } return x; }
+    static Value seq(Kind k, std::vector<Value> v)
+    {
+        Value x;
+        x.kind = k;
+        x.items = std::make_shared<const std::vector<Value>>(std::move(v));
+        return x;
+    }
+    bool isNone() const { return kind == Kind::None; }
+    bool isNumber() const { return kind == Kind::Int || kind == Kind::Double; }
+    double number() const { return kind == Kind::Int ? double(i) : d; }
+    Future *future() const; // the Future (or Task) this value refers to, or nullptr
+    ExcObj *exception() const;
+    // Python's type name of the value (for TypeError messages).
+    QString typeName() const;
+};
+
+// Visits references during a collection's mark phase.
+class Tracer
+{
+public:
+    explicit Tracer(std::vector<Object *> &stack, uint32_t epoch) : m_stack(stack), m_epoch(epoch) {}
+    void visit(Object *o);
+    void visit(const Value &v);
+    template<typename C>
+    void visitAll(const C &c)
+    {
+        for (const auto &x : c)
+            visit(x);
+    }
+
+private:
+    std::vector<Object *> &m_stack;
+    uint32_t m_epoch;
+};
+
+struct Object {
+    explicit Object(ObjKind k) : kind(k) {}
+    virtual ~Object() = default;
+    Object(const Object &) = delete;
+    Object &operator=(const Object &) = delete;
+    virtual void trace(Tracer &t) const = 0;
+
+    ObjKind kind;
+    uint32_t markEpoch = 0;
+};
+
+// A Python exception instance: type, message, group members, and what its traceback keeps alive.
+struct ExcObj final : Object {
+    ExcObj() : Object(ObjKind::Exception) {}
+    QString type;                 // "ValueError", "CancelledError", "NameError", ...
+    bool hasArg = false;          // Python args non-empty
+    QString message;              // str(args[0]) (or the group message)
+    std::vector<ExcObj *> members; // ExceptionGroup / BaseExceptionGroup
+    ExcObj *context = nullptr;
+    ExcObj *cause = nullptr;
+    std::vector<Frame *> traceback; // frames the exception passed through, oldest first
+    void trace(Tracer &t) const override;
+    void addFrame(Frame *f)
+    {
+        if (traceback.empty() || traceback.back() != f)
+            traceback.push_back(f);
+    }
+};
+
+// A Python frame: a node coroutine's locals, or the state of an asyncio library coroutine
+// (wait_for, wait, ...), plus the temporaries its current statement holds.
+struct Frame final : Object {
+    Frame() : Object(ObjKind::Frame) {}
+    std::vector<Value> locals;
+    std::vector<char> bound;   // locals[i] is assigned (else reading it is a NameError)
+    std::vector<Value> held;   // evaluation stack / with-managers / handled exceptions
+    std::vector<std::pair<const void *, Value>> temps; // generated temporaries (_ts, _r) by step
+    void setTemp(const void *key, const Value &v)
+    {
+        for (auto &[k, x] : temps) {
+            if (k == key) {
+                x = v;
+                return;
+            }
+        }
+        temps.emplace_back(key, v);
+    }
+    void clearTemp(const void *key)
+    {
+        std::erase_if(temps, [key](const auto &p) { return p.first == key; });
+    }
+    void trace(Tracer &t) const override
+    {
+        t.visitAll(locals);
+        t.visitAll(held);
+        for (const auto &p : temps)
+            t.visit(p.second);
+    }
+};
+
+// Exception hierarchy of the asyncgraph/1 types (unknown names derive from Exception).
+bool excIsSubclass(const QString &type, const QString &base);
+bool excIsKnownType(const QString &type);
+
+} // namespace ascope

@@ -1,0 +1,438 @@
+#include "runner.h"
+
+#include "engine.h"
+#include "loader.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEvent>
+#include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ascope {
+
+namespace {
+
+const QEvent::Type kBatchEvent = QEvent::Type(QEvent::User + 417);
+
+// base_events.py _run_until_complete_cb: retrieves the exception, stops the loop.
+class Stopper final : public Listener
+{
+public:
+    explicit Stopper(Loop *l) : Listener(ObjKind::Helper), m_loop(l) {}
+    void fire(Handle &h) override
+    {
+        auto *f = static_cast<Future *>(h.arg);
+        if (!f->cancelled())
+            f->exception();
+        m_loop->stop();
+    }
+    void trace(Tracer &) const override {}
+
+private:
+    Loop *m_loop;
+};
+
+QString stateName(const Future *f)
+{
+    if (!f->done())
+        return QStringLiteral("pending");
+    if (f->cancelled())
+        return QStringLiteral("cancelled");
+    return f->failed() ? QStringLiteral("failed") : QStringLiteral("done");
+}
+
+// Python's json.dumps(x, sort_keys=True) text, used to order sets as the reference does.
+QString pyJsonText(const QJsonValue &v)
+{
+    switch (v.type()) {
+    case QJsonValue::Null: return QStringLiteral("null");
+    case QJsonValue::Bool: return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    case QJsonValue::Double: {
+        const double d = v.toDouble();
+        if (d == std::floor(d) && std::abs(d) < 1e15 && v.toVariant().typeId() != QMetaType::Double)
+            return QString::number(qint64(d));
+        return QString::number(d, 'g', 17);
+    }
+    case QJsonValue::String: {
+        QString out = QStringLiteral("\"");
+        for (QChar ch : v.toString()) {
+            const ushort u = ch.unicode();
+            if (u == '"')
+                out += QStringLiteral("\\\"");
+            else if (u == '\\')
+                out += QStringLiteral("\\\\");
+            else if (u == '\n')
+                out += QStringLiteral("\\n");
+            else if (u < 0x20 || u > 0x7e)
+                out += QStringLiteral("\\u%1").arg(u, 4, 16, QLatin1Char('0'));
+            else
+                out += ch;
+        }
+        return out + u'"';
+    }
+    case QJsonValue::Array: {
+        QStringList parts;
+        for (const QJsonValue &x : v.toArray())
+            parts << pyJsonText(x);
+        return u'[' + parts.join(QStringLiteral(", ")) + u']';
+    }
+    case QJsonValue::Object: {
+        const QJsonObject o = v.toObject();
+        QStringList keys = o.keys();
+        std::sort(keys.begin(), keys.end());
+        QStringList parts;
+        for (const QString &k : keys)
+            parts << pyJsonText(QJsonValue(k)) + QStringLiteral(": ") + pyJsonText(o.value(k));
+        return u'{' + parts.join(QStringLiteral(", ")) + u'}';
+    }
+    default: return QStringLiteral("null");
+    }
+}
+
+QJsonObject excJson(const ExcObj *e)
+{
+    QJsonObject o{{QStringLiteral("type"), e->type}, {QStringLiteral("message"), e->hasArg ? e->message : QString()}};
+    if (e->type == QLatin1String("ExceptionGroup") || e->type == QLatin1String("BaseExceptionGroup")) {
+        QJsonArray members;
+        for (const ExcObj *m : e->members)
+            members.append(excJson(m));
+        o.insert(QStringLiteral("exceptions"), members);
+    }
+    return o;
+}
+
+double round9(double t)
+{
+    return std::round(t * 1e9) / 1e9;
+}
+
+} // namespace
+
+QJsonValue valueToJson(const Value &v)
+{
+    switch (v.kind) {
+    case Value::Kind::None: return QJsonValue::Null;
+    case Value::Kind::Bool: return v.b;
+    case Value::Kind::Int: return QJsonValue(v.i);
+    case Value::Kind::Double: return v.d;
+    case Value::Kind::Str: return v.s;
+    case Value::Kind::List:
+    case Value::Kind::Tuple: {
+        QJsonArray a;
+        for (const Value &x : *v.items)
+            a.append(valueToJson(x));
+        return a;
+    }
+    case Value::Kind::Set: {
+        std::vector<std::pair<QString, QJsonValue>> items;
+        for (const Value &x : *v.items) {
+            QJsonValue j = valueToJson(x);
+            items.emplace_back(pyJsonText(j), j);
+        }
+        std::stable_sort(items.begin(), items.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+        QJsonArray a;
+        for (const auto &p : items)
+            a.append(p.second);
+        return a;
+    }
+    case Value::Kind::Obj:
+        if (const ExcObj *e = v.exception())
+            return QJsonObject{{QStringLiteral("exception"), excJson(e)}};
+        if (v.obj->kind == ObjKind::Task)
+            return QJsonObject{{QStringLiteral("task"), static_cast<Task *>(v.obj)->name}};
+        if (const Future *f = v.future())
+            return QJsonObject{{QStringLiteral("future"), f->named ? QJsonValue(f->name) : QJsonValue()}};
+        return QStringLiteral("<object>");
+    }
+    return QJsonValue::Null;
+}
+
+Engine::Engine(std::shared_ptr<const Graph> graph, QObject *parent)
+    : QObject(parent), m_rt(std::make_unique<Runtime>(std::move(graph)))
+{
+}
+
+Engine::~Engine() = default;
+
+void Engine::begin()
+{
+    Runtime &rt = *m_rt;
+    const Graph &g = rt.graph();
+    for (int i = 0; i < g.futureCount; ++i) {
+        rt.globals[size_t(i)] = Value::object(rt.createFuture(g.globalNames[size_t(i)]));
+        rt.globalBound[size_t(i)] = true;
+    }
+    rt.mainTask = rt.createTask(g.entry, rt.newNodeFrame(g.entry, {}));
+    m_stopper = rt.loop().make<Stopper>(&rt.loop());
+    m_awaited = rt.mainTask;
+    m_awaited->addDoneCallback({m_stopper, 0});
+    m_stage = Stage::Run;
+}
+
+bool Engine::stepOnce()
+{
+    if (m_stage == Stage::NotStarted)
+        begin();
+    if (m_stage == Stage::Finished)
+        return false;
+    Loop &loop = m_rt->loop();
+    const RunStatus st = loop.runOnce();
+    const bool shutdown = (m_stage == Stage::Shutdown);
+    if (st == RunStatus::Deadlock || st == RunStatus::TimeLimit) {
+        m_status = st == RunStatus::Deadlock ? QStringLiteral("deadlock") : QStringLiteral("time_limit");
+        if (shutdown)
+            m_status = u"shutdown_" + m_status;
+    } else if (!loop.stopping()) {
+        return true;
+    }
+    loop.clearStopping();
+    m_awaited->removeDoneCallback({m_stopper, 0});
+    if (shutdown)
+        finish();
+    else
+        endOfEntry();
+    return m_stage != Stage::Finished;
+}
+
+void Engine::endOfEntry()
+{
+    Runtime &rt = *m_rt;
+    m_endTime = rt.loop().time();
+    rt.mainIsRoot = false;
+    rt.collect(true);
+    m_snapshot.clear();
+    for (Task *t : rt.tasks) {
+        if (!t->done())
+            m_snapshot.push_back(0);
+        else
+            m_snapshot.push_back(t->cancelled() ? 3 : (t->failed() ? 2 : 1));
+    }
+    m_futureSnapshot.clear();
+    for (const auto &[name, f] : rt.namedFutures)
+        m_futureSnapshot.push_back(rt.isReachableForSnapshot(f) ? stateName(f) : QStringLiteral("collected"));
+    rt.phase = Phase::Shutdown;
+    rt.loop().trace().add({rt.loop().time(), rt.loop().iteration(), 0, 2, -1, EventKind::Phase, 0});
+    if (m_status != QLatin1String("completed")) {
+        finish();
+        return;
+    }
+    for (Task *t : rt.tasks) {
+        if (!t->done() && !t->destroyed)
+            m_alive.push_back(t);
+    }
+    if (m_alive.empty()) {
+        finish();
+        return;
+    }
+    for (Task *t : m_alive)
+        t->cancel(std::nullopt);
+    auto *g = rt.loop().make<GatherFuture>(&rt, true);
+    g->id = int(rt.futures.size());
+    rt.futures.push_back(g);
+    for (Task *t : m_alive) {
+        ++g->nfuts;
+        t->addDoneCallback({g, 0});
+        g->children.push_back(t);
+    }
+    g->outerReady = true;
+    rt.extraRoots.assign(m_alive.begin(), m_alive.end());
+    rt.extraRoots.push_back(g);
+    m_awaited = g;
+    g->addDoneCallback({m_stopper, 0});
+    m_stage = Stage::Shutdown;
+}
+
+void Engine::finish()
+{
+    Runtime &rt = *m_rt;
+    for (Task *t : m_alive) {
+        if (t->done() && !t->cancelled() && t->exception())
+            m_shutdownErrors.push_back(t->name);
+    }
+    rt.phase = Phase::Teardown;
+    rt.loop().trace().add({rt.loop().time(), rt.loop().iteration(), 0, 3, -1, EventKind::Phase, 0});
+    m_stage = Stage::Finished;
+    Q_EMIT finished();
+}
+
+void Engine::runSync()
+{
+    while (stepOnce()) {
+    }
+}
+
+void Engine::start()
+{
+    if (m_stage == Stage::NotStarted)
+        begin();
+    postBatch();
+}
+
+void Engine::postBatch()
+{
+    if (m_batchPosted || m_stage == Stage::Finished)
+        return;
+    m_batchPosted = true;
+    QCoreApplication::postEvent(this, new QEvent(kBatchEvent));
+}
+
+void Engine::customEvent(QEvent *e)
+{
+    if (e->type() != kBatchEvent)
+        return QObject::customEvent(e);
+    m_batchPosted = false;
+    QElapsedTimer clock;
+    clock.start();
+    bool more = true;
+    while (more && clock.elapsed() < 8)
+        more = stepOnce();
+    Q_EMIT progressed();
+    if (more)
+        postBatch();
+}
+
+QJsonObject Engine::outcome() const
+{
+    const Runtime &rt = *m_rt;
+    QJsonObject out;
+    out.insert(QStringLiteral("format"), QStringLiteral("asyncgraph-outcome/1"));
+    out.insert(QStringLiteral("scenario"), rt.graph().name);
+    out.insert(QStringLiteral("status"), m_status);
+    out.insert(QStringLiteral("end_time"), round9(m_endTime));
+
+    static const char *const kStates[] = {"pending", "done", "failed", "cancelled"};
+    QJsonArray tasks;
+    QJsonObject mainOut;
+    QJsonArray pendingAtExit;
+    for (size_t i = 0; i < rt.tasks.size(); ++i) {
+        const Task *t = rt.tasks[i];
+        QJsonObject o{{QStringLiteral("name"), t->name},
+                      {QStringLiteral("node"), rt.graph().nodes[size_t(t->node)].id},
+                      {QStringLiteral("created"), round9(t->created)}};
+        if (i < m_snapshot.size() && !t->createdInShutdown) {
+            const quint8 s = m_snapshot[i];
+            o.insert(QStringLiteral("state"), QLatin1String(kStates[s]));
+            if (s != 0) {
+                o.insert(QStringLiteral("finished"), round9(t->finished));
+                if (s == 1)
+                    o.insert(QStringLiteral("result"), t->resultJson);
+                else if (s == 2)
+                    o.insert(QStringLiteral("exception"), t->exceptionJson);
+            } else {
+                pendingAtExit.append(t->name);
+            }
+        } else {
+            o.insert(QStringLiteral("created_in"), QStringLiteral("shutdown"));
+        }
+        o.insert(QStringLiteral("final_state"), stateName(t));
+        if (t == rt.mainTask) {
+            for (const char *k : {"state", "result", "exception"}) {
+                const QString key = QLatin1String(k);
+                if (o.contains(key))
+                    mainOut.insert(key, o.value(key));
+            }
+        }
+        tasks.append(o);
+    }
+    out.insert(QStringLiteral("main"), mainOut);
+    out.insert(QStringLiteral("tasks"), tasks);
+
+    QJsonArray futures;
+    for (size_t i = 0; i < rt.namedFutures.size(); ++i) {
+        futures.append(QJsonObject{{QStringLiteral("name"), rt.namedFutures[i].first},
+                                   {QStringLiteral("state"), i < m_futureSnapshot.size() ? m_futureSnapshot[i] : QString()}});
+    }
+    out.insert(QStringLiteral("futures"), futures);
+
+    QJsonArray events;
+    for (const Event &e : rt.loop().trace().events()) {
+        const char *st = nullptr;
+        switch (e.kind) {
+        case EventKind::TaskDone: st = "done"; break;
+        case EventKind::TaskFailed: st = "failed"; break;
+        case EventKind::TaskCancelled: st = "cancelled"; break;
+        default: break;
+        }
+        if (!st)
+            continue;
+        events.append(QJsonObject{{QStringLiteral("t"), round9(e.t)},
+                                  {QStringLiteral("task"), rt.tasks[size_t(e.subject)]->name},
+                                  {QStringLiteral("state"), QLatin1String(st)},
+                                  {QStringLiteral("phase"), e.flags == 0 ? QStringLiteral("run") : QStringLiteral("shutdown")}});
+    }
+    out.insert(QStringLiteral("events"), events);
+    out.insert(QStringLiteral("excluded"), rt.excluded.isEmpty() ? QJsonValue() : QJsonValue(rt.excluded));
+
+    auto sortedNames = [](QStringList l) {
+        std::sort(l.begin(), l.end());
+        return QJsonArray::fromStringList(l);
+    };
+    QStringList destroyed;
+    for (const Task *t : rt.destroyedPending)
+        destroyed << t->name;
+    QStringList never;
+    for (const Task *t : rt.tasks) {
+        if (t->failed() && t->logTraceback())
+            never << t->name;
+    }
+    for (const Future *f : rt.futures) {
+        if (f->kind == ObjKind::Task || !f->failed() || !f->logTraceback())
+            continue;
+        never << (f->named ? f->name : QStringLiteral("?"));
+    }
+    never.removeDuplicates();
+    QJsonArray collections;
+    for (const CollectionRecord &c : rt.collections) {
+        if (c.destroyed.empty())
+            continue;
+        QStringList names;
+        for (const Task *t : c.destroyed)
+            names << t->name;
+        collections.append(QJsonObject{{QStringLiteral("t"), round9(c.t)}, {QStringLiteral("destroyed"), sortedNames(names)}});
+    }
+    QStringList shutdownErrors(m_shutdownErrors.begin(), m_shutdownErrors.end());
+    out.insert(QStringLiteral("diagnostics"),
+               QJsonObject{{QStringLiteral("pending_at_exit"), pendingAtExit},
+                           {QStringLiteral("destroyed_pending"), sortedNames(destroyed)},
+                           {QStringLiteral("exception_never_retrieved"), sortedNames(never)},
+                           {QStringLiteral("shutdown_errors"), sortedNames(shutdownErrors)},
+                           {QStringLiteral("collections"), collections}});
+    return out;
+}
+
+QJsonObject runToOutcome(const Graph &graph)
+{
+    // The engine keeps a shared reference; the caller's graph outlives this call.
+    std::shared_ptr<const Graph> g(&graph, [](const Graph *) {});
+    Engine engine(g);
+    if (QCoreApplication::instance()) {
+        QEventLoop wait;
+        QObject::connect(&engine, &Engine::finished, &wait, &QEventLoop::quit);
+        engine.start();
+        if (!engine.isFinished())
+            wait.exec();
+    } else {
+        engine.runSync();
+    }
+    return engine.outcome();
+}
+
+FileRunResult runScenarioFile(const QString &path)
+{
+    FileRunResult r;
+    LoadResult lr = loadGraphFile(path);
+    if (!lr.graph) {
+        r.error = lr.error;
+        return r;
+    }
+    r.ok = true;
+    r.outcome = runToOutcome(*lr.graph);
+    return r;
+}
+
+} // namespace ascope

@@ -1,0 +1,220 @@
+#include "runtime.h"
+
+namespace ascope {
+
+Runtime::Runtime(std::shared_ptr<const Graph> graph)
+    : m_graph(std::move(graph)), m_loop(m_graph->timeLimit)
+{
+    globals.resize(m_graph->globalNames.size());
+    globalBound.assign(m_graph->globalNames.size(), false);
+}
+
+Runtime::~Runtime()
+{
+    teardown();
+}
+
+QString Runtime::uniqueName(const QString &base)
+{
+    int &k = m_nameCounts[base];
+    ++k;
+    return k == 1 ? base : base + u'#' + QString::number(k);
+}
+
+static void collectAssigned(const std::vector<Step> &steps, std::vector<char> &out)
+{
+    for (const Step &st : steps) {
+        if (st.as && !st.as->global)
+            out[size_t(st.as->slot)] = 1;
+        collectAssigned(st.body, out);
+        collectAssigned(st.finallyBody, out);
+        for (const ExceptHandler &h : st.handlers) {
+            if (h.as && !h.as->global)
+                out[size_t(h.as->slot)] = 1;
+            collectAssigned(h.body, out);
+        }
+    }
+}
+
+static Value literal(const ValueExpr &e)
+{
+    switch (e.kind) {
+    case ValueExpr::Kind::Bool: return Value::boolean(e.b);
+    case ValueExpr::Kind::Int: return Value::integer(e.i);
+    case ValueExpr::Kind::Double: return Value::real(e.d);
+    case ValueExpr::Kind::String: return Value::str(e.s);
+    case ValueExpr::Kind::List: {
+        std::vector<Value> items;
+        for (const ValueExpr &x : e.list)
+            items.push_back(literal(x));
+        return Value::seq(Value::Kind::List, std::move(items));
+    }
+    default: return Value::none();
+    }
+}
+
+Frame *Runtime::newNodeFrame(int node, const std::vector<std::pair<int, Value>> &args)
+{
+    const Node &n = m_graph->nodes[size_t(node)];
+    if (m_assigned.empty()) {
+        m_assigned.resize(m_graph->nodes.size());
+        for (size_t i = 0; i < m_graph->nodes.size(); ++i) {
+            const Node &ni = m_graph->nodes[i];
+            m_assigned[i].assign(ni.localNames.size(), 0);
+            for (int p = 0; p < ni.paramCount; ++p)
+                m_assigned[i][size_t(p)] = 1;
+            collectAssigned(ni.steps, m_assigned[i]);
+        }
+    }
+    Frame *frame = newFrame();
+    frame->locals.resize(n.localNames.size());
+    frame->bound = m_assigned[size_t(node)];
+    for (int i = 0; i < n.paramCount && size_t(i) < n.paramDefaults.size(); ++i)
+        frame->locals[size_t(i)] = literal(n.paramDefaults[size_t(i)]);
+    for (const auto &[slot, v] : args) {
+        if (slot >= 0 && size_t(slot) < frame->locals.size())
+            frame->locals[size_t(slot)] = v;
+    }
+    return frame;
+}
+
+Task *Runtime::createTask(int node, Frame *frame)
+{
+    const Node &n = m_graph->nodes[size_t(node)];
+    auto *t = m_loop.make<Task>(this, node, frame);
+    t->created = m_loop.time();
+    t->name = uniqueName(n.id);
+    t->index = int(tasks.size());
+    t->id = int(futures.size());
+    t->createdInShutdown = (phase != Phase::Run);
+    Task *cur = m_loop.currentTask();
+    t->parent = cur ? cur->index : -1;
+    tasks.push_back(t);
+    futures.push_back(t);
+    m_loop.trace().add({m_loop.time(), m_loop.iteration(), 0, t->index, t->parent, EventKind::TaskCreated, 0});
+    m_loop.callSoon({t, TagTaskStep});
+    return t;
+}
+
+Future *Runtime::createFuture(const QString &namedAs)
+{
+    auto *f = m_loop.make<Future>(this);
+    f->id = int(futures.size());
+    futures.push_back(f);
+    m_loop.trace().add({m_loop.time(), m_loop.iteration(), 0, f->id, -1, EventKind::FutureCreated, 0});
+    if (!namedAs.isEmpty())
+        nameFuture(f, namedAs);
+    return f;
+}
+
+void Runtime::nameFuture(Future *f, const QString &base)
+{
+    if (f->id < 0) {
+        f->id = int(futures.size());
+        futures.push_back(f);
+    }
+    const QString n = uniqueName(base);
+    if (!f->named && f->kind != ObjKind::Task) {
+        f->name = n;
+        f->named = true;
+    }
+    namedFutures.push_back({n, f});
+}
+
+ExcObj *Runtime::newExc(const QString &type, const OptMsg &msg)
+{
+    auto *e = m_loop.make<ExcObj>();
+    e->type = type;
+    if (msg) {
+        e->hasArg = true;
+        e->message = *msg;
+    }
+    return e;
+}
+
+void Runtime::raise(const QString &type, const OptMsg &msg)
+{
+    throw PyRaise{newExc(type, msg)};
+}
+
+void Runtime::onDone(Future *f)
+{
+    Loop &l = m_loop;
+    const quint8 ph = quint8(phase == Phase::Run ? 0 : 1);
+    if (f->kind == ObjKind::Task) {
+        auto *t = static_cast<Task *>(f);
+        t->finished = l.time();
+        if (t->failed())
+            t->exceptionJson = valueToJson(Value::object(t->storedException())).toObject().value(QStringLiteral("exception")).toObject();
+        else if (!t->cancelled())
+            t->resultJson = valueToJson(t->resultValue());
+        EventKind k = t->cancelled() ? EventKind::TaskCancelled
+                                     : (t->storedException() ? EventKind::TaskFailed : EventKind::TaskDone);
+        l.trace().add({l.time(), l.iteration(), 0, t->index, -1, k, ph});
+    } else {
+        quint8 st = f->cancelled() ? 2 : (f->storedException() ? 1 : 0);
+        l.trace().add({l.time(), l.iteration(), 0, f->id, -1, EventKind::FutureDone, st});
+    }
+}
+
+void Runtime::collect(bool endOfEntry)
+{
+    ++m_epoch;
+    std::vector<Object *> stack;
+    Tracer tr(stack, m_epoch);
+    for (size_t i = 0; i < globals.size(); ++i) {
+        if (globalBound[i])
+            tr.visit(globals[i]);
+    }
+    for (Handle *h : m_loop.ready())
+        tr.visit(h);
+    for (Handle *h : m_loop.timers())
+        tr.visit(h);
+    tr.visit(m_loop.currentHandle());
+    tr.visit(m_loop.currentTask());
+    if (mainIsRoot && !endOfEntry)
+        tr.visit(mainTask);
+    for (Object *o : extraRoots)
+        tr.visit(o);
+    while (!stack.empty()) {
+        Object *o = stack.back();
+        stack.pop_back();
+        o->trace(tr);
+    }
+
+    CollectionRecord rec;
+    rec.t = m_loop.time();
+    for (Task *t : tasks) {
+        if (t->done() || t->destroyed || t->markEpoch == m_epoch)
+            continue;
+        t->destroyed = true;
+        m_loop.trace().add({m_loop.time(), m_loop.iteration(), 0, t->index, -1, EventKind::Collected, 0});
+        if (phase == Phase::Run && t->logDestroyPending) {
+            rec.destroyed.push_back(t);
+            destroyedPending.push_back(t);
+        }
+    }
+    m_reachable.assign(futures.size(), 0);
+    for (Future *f : futures)
+        m_reachable[size_t(f->id)] = (f->markEpoch == m_epoch) ? 1 : 0;
+    m_loop.trace().add({m_loop.time(), m_loop.iteration(), 0, int(rec.destroyed.size()), -1, EventKind::Collection, 0});
+    collections.push_back(std::move(rec));
+    // Destroyed tasks never resume: release their C++ coroutine frames now.
+    for (Task *t : tasks) {
+        if (t->destroyed)
+            t->destroyCoroutine();
+    }
+}
+
+bool Runtime::isReachableForSnapshot(Future *f) const
+{
+    return size_t(f->id) < m_reachable.size() ? m_reachable[size_t(f->id)] != 0 : true;
+}
+
+void Runtime::teardown()
+{
+    for (Task *t : tasks)
+        t->destroyCoroutine();
+}
+
+} // namespace ascope

@@ -1,0 +1,87 @@
+// One run of a graph: the loop, the graph's variables, every task and future made, naming,
+// exceptions, collections and the diagnostics the outcome reports.
+#pragma once
+
+#include "future.h"
+#include "graph.h"
+
+#include <QHash>
+#include <QJsonValue>
+
+#include <memory>
+
+namespace ascope {
+
+// The outcome's JSON form of a value (spec section 4).
+QJsonValue valueToJson(const Value &v);
+
+enum class Phase : quint8 { Run, Shutdown, Teardown };
+
+struct CollectionRecord {
+    double t = 0;
+    std::vector<Task *> destroyed;
+};
+
+class Runtime
+{
+public:
+    explicit Runtime(std::shared_ptr<const Graph> graph);
+    ~Runtime();
+    Runtime(const Runtime &) = delete;
+    Runtime &operator=(const Runtime &) = delete;
+
+    const Graph &graph() const { return *m_graph; }
+    Loop &loop() { return m_loop; }
+    const Loop &loop() const { return m_loop; }
+
+    // Objects
+    // A coroutine object's frame: n_node(**args), args as (param slot, value).
+    Frame *newNodeFrame(int node, const std::vector<std::pair<int, Value>> &args);
+    Task *createTask(int node, Frame *frame);                 // loop.create_task(coro)
+    Future *createFuture(const QString &namedAs = {});        // loop.create_future() (+ RT.future)
+    void nameFuture(Future *f, const QString &base);          // RT.future_named
+    ExcObj *newExc(const QString &type, const OptMsg &msg = std::nullopt);
+    [[noreturn]] void raise(const QString &type, const OptMsg &msg = std::nullopt);
+    Frame *newFrame() { return m_loop.make<Frame>(); }
+
+    // Variables
+    std::vector<Value> globals;
+    std::vector<bool> globalBound;
+
+    // Bookkeeping read by the outcome and the views
+    std::vector<Task *> tasks;      // creation order
+    std::vector<Future *> futures;  // every future and task, by id
+    std::vector<std::pair<QString, Future *>> namedFutures; // RT.future / future_named, in order
+    Task *mainTask = nullptr;
+    Phase phase = Phase::Run;
+    std::vector<Task *> destroyedPending;     // in the run phase
+    std::vector<CollectionRecord> collections;
+    std::vector<Object *> extraRoots;         // held by the runner (shutdown's gather, alive list)
+    bool mainIsRoot = true;
+    QString excluded;                         // why the reference would not judge this run
+
+    // Hooks from futures/tasks
+    void onDone(Future *f);
+
+    // gc.collect(): destroys pending tasks nothing reachable can resume.
+    void collect(bool endOfEntry = false);
+    bool isReachableForSnapshot(Future *f) const; // after the last collection
+
+    // Unwind every suspended coroutine (end of the run).
+    void teardown();
+
+    // Interpreter entry: the body of a task (a QCoro coroutine).
+    QCoro::Task<> runBody(Task *t);
+
+private:
+    QString uniqueName(const QString &base);
+
+    std::shared_ptr<const Graph> m_graph;
+    Loop m_loop;
+    QHash<QString, int> m_nameCounts;
+    uint32_t m_epoch = 0;
+    std::vector<char> m_reachable; // by future id, from the last collection
+    std::vector<std::vector<char>> m_assigned; // per node: locals bound (to None) at entry
+};
+
+} // namespace ascope
