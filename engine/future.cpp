@@ -76,13 +76,17 @@ ExcObj *Future::makeCancelledError()
 
 Value Future::result()
 {
-    if (m_state == State::Cancelled)
-        throw PyRaise{makeCancelledError()};
+    if (m_state == State::Cancelled) {
+        ExcObj *e = makeCancelledError();
+        e->addFrame(rt->libFrame({Value::object(this)}));
+        throw PyRaise{e};
+    }
     if (m_state != State::Finished)
         rt->raise(QStringLiteral("InvalidStateError"), QStringLiteral("Result is not ready."));
     m_logTraceback = false;
     if (m_exc) {
         m_exc->traceback = m_excTb; // raise exc.with_traceback(self._exception_tb)
+        m_exc->addFrame(rt->libFrame({Value::object(this)}));
         throw PyRaise{m_exc};
     }
     return m_result;
@@ -90,8 +94,11 @@ Value Future::result()
 
 ExcObj *Future::exception()
 {
-    if (m_state == State::Cancelled)
-        throw PyRaise{makeCancelledError()};
+    if (m_state == State::Cancelled) {
+        ExcObj *e = makeCancelledError();
+        e->addFrame(rt->libFrame({Value::object(this)}));
+        throw PyRaise{e};
+    }
     if (m_state != State::Finished)
         rt->raise(QStringLiteral("InvalidStateError"), QStringLiteral("Exception is not set."));
     m_logTraceback = false;
@@ -270,6 +277,7 @@ void Task::wakeup(Future *f)
         f->result();
     } catch (const PyRaise &r) {
         exc = r.exc;
+        exc->addFrame(rt->libFrame({Value::object(this), Value::object(f)})); // __wakeup(self, future)
     }
     step(exc);
 }

@@ -799,9 +799,10 @@ QCoro::Task<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
         c.handling.push_back(bodyExc);
     try {
         co_await taskGroupExit(c, tg, bodyExc);
-    } catch (const PyRaise &) {
+    } catch (const PyRaise &r) {
         if (bodyExc)
             c.handling.pop_back();
+        r.exc->addFrame(m_rt.libFrame({Value::object(tg), Value::object(bodyExc)})); // TaskGroup.__aexit__
         throw;
     }
     if (bodyExc) {
@@ -897,6 +898,7 @@ QCoro::Task<Flow> Interp::opTimeout(Ctx &c, const Step &st)
             ExcObj *te = m_rt.newExc(QStringLiteral("TimeoutError"));
             te->cause = exc;
             te->context = exc;
+            te->addFrame(m_rt.libFrame({Value::object(to), Value::object(exc)})); // Timeout.__aexit__
             te->addFrame(c.frame);
             throw PyRaise{te};
         }

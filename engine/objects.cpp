@@ -47,6 +47,10 @@ QString Value::typeName() const
 
 void Tracer::visit(Object *o)
 {
+    if (o && m_edges) {
+        m_stack.push_back(o);
+        return;
+    }
     if (!o || o->markEpoch == m_epoch)
         return;
     o->markEpoch = m_epoch;

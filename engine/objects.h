@@ -59,6 +59,13 @@ class Tracer
 {
 public:
     explicit Tracer(std::vector<Object *> &stack, uint32_t epoch) : m_stack(stack), m_epoch(epoch) {}
+    // Edge mode: every referenced object is appended, marked or not.
+    static Tracer edges(std::vector<Object *> &out)
+    {
+        Tracer t(out, 0);
+        t.m_edges = true;
+        return t;
+    }
     void visit(Object *o);
     void visit(const Value &v);
     template<typename C>
@@ -71,6 +78,7 @@ public:
 private:
     std::vector<Object *> &m_stack;
     uint32_t m_epoch;
+    bool m_edges = false;
 };
 
 struct Object {
@@ -81,7 +89,10 @@ struct Object {
     virtual void trace(Tracer &t) const = 0;
 
     ObjKind kind;
+    bool dead = false;         // found unreachable by a collection: CPython has freed it
+    bool diedInCycle = false;  // freed by the cycle collector (weakrefs cleared first), not by refcount
     uint32_t markEpoch = 0;
+    int32_t scratch = -1;
 };
 
 // A Python exception instance: type, message, group members, and what its traceback keeps alive.

@@ -343,9 +343,9 @@ QJsonObject Engine::outcome() const
     out.insert(QStringLiteral("tasks"), tasks);
 
     QJsonArray futures;
-    for (size_t i = 0; i < rt.namedFutures.size(); ++i) {
+    for (size_t i = 0; i < m_futureSnapshot.size(); ++i) { // named futures as of the snapshot
         futures.append(QJsonObject{{QStringLiteral("name"), rt.namedFutures[i].first},
-                                   {QStringLiteral("state"), i < m_futureSnapshot.size() ? m_futureSnapshot[i] : QString()}});
+                                   {QStringLiteral("state"), m_futureSnapshot[i]}});
     }
     out.insert(QStringLiteral("futures"), futures);
 
@@ -383,7 +383,9 @@ QJsonObject Engine::outcome() const
     for (const Future *f : rt.futures) {
         if (f->kind == ObjKind::Task || !f->failed() || !f->logTraceback())
             continue;
-        never << (f->named ? f->name : QStringLiteral("?"));
+        // A named future freed by refcounting is reported by name; one the cycle collector
+        // freed has lost its weak references first, so the reference reports "?".
+        never << (f->named && !f->diedInCycle ? f->name : QStringLiteral("?"));
     }
     never.removeDuplicates();
     QJsonArray collections;

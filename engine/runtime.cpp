@@ -182,6 +182,8 @@ void Runtime::collect(bool endOfEntry)
         o->trace(tr);
     }
 
+    markGarbage();
+
     CollectionRecord rec;
     rec.t = m_loop.time();
     for (Task *t : tasks) {
@@ -203,6 +205,109 @@ void Runtime::collect(bool endOfEntry)
     for (Task *t : tasks) {
         if (t->destroyed)
             t->destroyCoroutine();
+    }
+}
+
+void Runtime::markGarbage()
+{
+    // The garbage of this collection: what no root reaches and no earlier collection found.
+    // CPython frees most of it by reference counting the moment it becomes unreachable; only
+    // what a reference cycle keeps alive waits for the cycle collector. Which one freed a
+    // future decides how its "exception was never retrieved" is reported.
+    std::vector<Object *> garbage;
+    for (const auto &o : m_loop.arena()) {
+        if (!o->dead && o->markEpoch != m_epoch) {
+            o->scratch = int32_t(garbage.size());
+            garbage.push_back(o.get());
+        }
+    }
+    const size_t n = garbage.size();
+    std::vector<std::vector<int32_t>> adj(n);
+    std::vector<Object *> out;
+    for (size_t i = 0; i < n; ++i) {
+        out.clear();
+        Tracer tr = Tracer::edges(out);
+        garbage[i]->trace(tr);
+        for (Object *x : out) {
+            if (!x->dead && x->markEpoch != m_epoch && x->scratch >= 0 && size_t(x->scratch) < n && garbage[size_t(x->scratch)] == x)
+                adj[i].push_back(x->scratch);
+        }
+    }
+    // Tarjan's strongly connected components, iteratively.
+    std::vector<int32_t> index(n, -1), low(n, 0), comp(n, -1);
+    std::vector<char> onStack(n, 0);
+    std::vector<int32_t> stack;
+    std::vector<std::pair<int32_t, size_t>> work;
+    int32_t counter = 0, comps = 0;
+    std::vector<char> cyclic(n, 0);
+    for (size_t s = 0; s < n; ++s) {
+        if (index[s] >= 0)
+            continue;
+        work.emplace_back(int32_t(s), 0);
+        while (!work.empty()) {
+            auto &[v, ei] = work.back();
+            if (ei == 0 && index[size_t(v)] < 0) {
+                index[size_t(v)] = low[size_t(v)] = counter++;
+                stack.push_back(v);
+                onStack[size_t(v)] = 1;
+            }
+            if (ei < adj[size_t(v)].size()) {
+                const int32_t w = adj[size_t(v)][ei++];
+                if (w == v)
+                    cyclic[size_t(v)] = 1;
+                if (index[size_t(w)] < 0)
+                    work.emplace_back(w, 0);
+                else if (onStack[size_t(w)])
+                    low[size_t(v)] = std::min(low[size_t(v)], index[size_t(w)]);
+                continue;
+            }
+            if (low[size_t(v)] == index[size_t(v)]) {
+                std::vector<int32_t> members;
+                int32_t w;
+                do {
+                    w = stack.back();
+                    stack.pop_back();
+                    onStack[size_t(w)] = 0;
+                    comp[size_t(w)] = comps;
+                    members.push_back(w);
+                } while (w != v);
+                if (members.size() > 1) {
+                    for (int32_t m : members)
+                        cyclic[size_t(m)] = 1;
+                }
+                ++comps;
+            }
+            const int32_t done = v;
+            work.pop_back();
+            if (!work.empty()) {
+                const int32_t parent = work.back().first;
+                low[size_t(parent)] = std::min(low[size_t(parent)], low[size_t(done)]);
+            }
+        }
+    }
+    // Everything a cycle reaches dies with it, in the collector.
+    std::vector<int32_t> queue;
+    for (size_t i = 0; i < n; ++i) {
+        if (cyclic[i])
+            queue.push_back(int32_t(i));
+    }
+    std::vector<char> inCycle(n, 0);
+    for (int32_t q : queue)
+        inCycle[size_t(q)] = 1;
+    while (!queue.empty()) {
+        const int32_t v = queue.back();
+        queue.pop_back();
+        for (int32_t w : adj[size_t(v)]) {
+            if (!inCycle[size_t(w)]) {
+                inCycle[size_t(w)] = 1;
+                queue.push_back(w);
+            }
+        }
+    }
+    for (size_t i = 0; i < n; ++i) {
+        garbage[i]->dead = true;
+        garbage[i]->diedInCycle = inCycle[i] != 0;
+        garbage[i]->scratch = -1;
     }
 }
 

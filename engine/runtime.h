@@ -43,6 +43,14 @@ public:
     ExcObj *newExc(const QString &type, const OptMsg &msg = std::nullopt);
     [[noreturn]] void raise(const QString &type, const OptMsg &msg = std::nullopt);
     Frame *newFrame() { return m_loop.make<Frame>(); }
+    // A frame of asyncio's own code an exception passes through (result(), __wakeup, __aexit__):
+    // it keeps its locals (the future, the task, the context manager) alive with the traceback.
+    Frame *libFrame(std::initializer_list<Value> held)
+    {
+        Frame *f = newFrame();
+        f->held.assign(held.begin(), held.end());
+        return f;
+    }
 
     // Variables
     std::vector<Value> globals;
@@ -75,6 +83,7 @@ public:
 
 private:
     QString uniqueName(const QString &base);
+    void markGarbage();
 
     std::shared_ptr<const Graph> m_graph;
     Loop m_loop;
