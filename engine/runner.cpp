@@ -203,6 +203,14 @@ void Engine::endOfEntry()
 {
     Runtime &rt = *m_rt;
     m_endTime = rt.loop().time();
+    if (rt.mainTask->done()) {
+        // run_until_complete() returns future.result(): it raises the entry task's exception,
+        // whose traceback then holds the task (a cycle the collector has to break).
+        try {
+            rt.mainTask->result();
+        } catch (const PyRaise &) {
+        }
+    }
     rt.mainIsRoot = false;
     rt.collect(true);
     m_snapshot.clear();
