@@ -775,6 +775,7 @@ QCoro::Task<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
     tg->rt = &m_rt;
     tg->parentTask = c.task;
     Hold holdTg(c.frame, Value::object(tg));
+    c.frame->setTemp(&st.body, Value::object(tg)); // `_tg` stays bound after the with block
     std::vector<Value> ts;
     {
         std::vector<Item> items = evalChildren(c, st.children, false);
