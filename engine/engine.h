@@ -6,7 +6,9 @@
 #include "runtime.h"
 
 #include <QJsonObject>
+#include <QElapsedTimer>
 #include <QObject>
+#include <QTimer>
 
 #include <memory>
 
@@ -31,6 +33,14 @@ public:
     void runSync();
     // Run on the Qt event loop in batches; emits finished().
     void start();
+    // Stop posting batches (start() resumes).
+    void pause();
+    bool isPaused() const { return m_paused; }
+    // Real time: virtual seconds pass no faster than wall seconds x speed (0.1 .. 100).
+    // Off (the default): virtual time jumps straight to the next timer.
+    void setRealTime(bool on, double speed = 1.0);
+    bool isRealTime() const { return m_realTime; }
+    double speed() const { return m_speed; }
     // One loop iteration (and the phase transitions it causes). False once finished.
     bool stepOnce();
 
@@ -60,6 +70,12 @@ private:
     std::vector<QString> m_futureSnapshot;    // per named future entry
     std::vector<QString> m_shutdownErrors;
     bool m_batchPosted = false;
+    bool m_paused = false;
+    bool m_realTime = false;
+    double m_speed = 1.0;
+    double m_virtualBase = 0;
+    QElapsedTimer m_wall;
+    QTimer *m_wakeTimer = nullptr;
 };
 
 } // namespace ascope

@@ -490,7 +490,7 @@ private:
                 break;
             }
             default:
-                return fail("invalid escape sequence", m_p - 1);
+                return fail("invalid escape sequence", m_p - 2);
             }
         }
     }

@@ -81,6 +81,17 @@ public:
     bool stopping() const { return m_stopping; }
     void clearStopping() { m_stopping = false; }
 
+    // The deadline the loop would advance to next (nullopt: something is ready, or nothing is
+    // scheduled). Cancelled timers at the head do not count.
+    std::optional<double> nextDeadline() const
+    {
+        if (!m_ready.empty() || m_stopping || m_heap.empty())
+            return std::nullopt;
+        if (!m_heap[0]->cancelled)
+            return m_heap[0]->when;
+        return earliestLive();
+    }
+
     Task *currentTask() const { return m_current; }
     void setCurrentTask(Task *t) { m_current = t; }
     Handle *currentHandle() const { return m_currentHandle; }
@@ -96,6 +107,15 @@ public:
     double timeLimit() const { return m_limit; }
 
 private:
+    std::optional<double> earliestLive() const
+    {
+        std::optional<double> best;
+        for (Handle *h : m_heap) {
+            if (!h->cancelled && (!best || h->when < *best))
+                best = h->when;
+        }
+        return best;
+    }
     void heapPush(Handle *h);
     Handle *heapPop();
     void heapify();

@@ -278,7 +278,27 @@ void Engine::start()
 {
     if (m_stage == Stage::NotStarted)
         begin();
+    m_paused = false;
+    if (m_realTime) {
+        m_virtualBase = m_rt->loop().time();
+        m_wall.restart();
+    }
     postBatch();
+}
+
+void Engine::pause()
+{
+    m_paused = true;
+    if (m_wakeTimer)
+        m_wakeTimer->stop();
+}
+
+void Engine::setRealTime(bool on, double speed)
+{
+    m_realTime = on;
+    m_speed = std::clamp(speed, 0.1, 100.0);
+    m_virtualBase = m_rt->loop().time();
+    m_wall.restart();
 }
 
 void Engine::postBatch()
@@ -294,11 +314,31 @@ void Engine::customEvent(QEvent *e)
     if (e->type() != kBatchEvent)
         return QObject::customEvent(e);
     m_batchPosted = false;
+    if (m_paused)
+        return;
     QElapsedTimer clock;
     clock.start();
     bool more = true;
-    while (more && clock.elapsed() < 8)
+    while (more && clock.elapsed() < 8) {
+        if (m_realTime) {
+            // Virtual time may not run ahead of the wall clock (times the speed factor).
+            const double allowed = m_virtualBase + double(m_wall.nsecsElapsed()) * 1e-9 * m_speed;
+            const std::optional<double> next = m_rt->loop().nextDeadline();
+            if (next && *next > allowed) {
+                const double waitMs = (*next - allowed) / m_speed * 1000.0;
+                if (!m_wakeTimer) {
+                    m_wakeTimer = new QTimer(this);
+                    m_wakeTimer->setSingleShot(true);
+                    m_wakeTimer->setTimerType(Qt::PreciseTimer);
+                    connect(m_wakeTimer, &QTimer::timeout, this, &Engine::postBatch);
+                }
+                m_wakeTimer->start(int(std::clamp(std::ceil(waitMs), 1.0, 3600000.0)));
+                Q_EMIT progressed();
+                return;
+            }
+        }
         more = stepOnce();
+    }
     Q_EMIT progressed();
     if (more)
         postBatch();

@@ -482,7 +482,7 @@ void TestLoader::invalid_data()
     ownRow("byte order mark", "\xef\xbb\xbf{}", "invalid JSON at offset 0: unexpected UTF-8 byte order mark");
     ownRow("number with bare dot", R"({"a": 1.})", "invalid JSON at offset 6: illegal number");
     ownRow("number starting with dot", R"({"a": .5})", "invalid JSON at offset 6: illegal value");
-    ownRow("unknown escape", R"({"a": "\x"})", "invalid JSON at offset 8: invalid escape sequence");
+    ownRow("unknown escape", R"({"a": "\x"})", "invalid JSON at offset 7: invalid escape sequence");
     ownRow("control character", "{\"a\": \"x\ty\"}", "invalid JSON at offset 8: control character in string");
     ownRow("NaN", R"({"a": NaN})", "invalid JSON at offset 6: illegal number");
     ownRow("number out of range",

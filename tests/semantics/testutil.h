@@ -233,7 +233,7 @@ inline QString diagLine(const QJsonObject &outcome)
     }
     if (!collections.isEmpty())
         parts << u"collected=["_s + collections.join(u' ') + u']';
-    for (const QString key : {u"exception_never_retrieved"_s, u"shutdown_errors"_s}) {
+    for (const QString &key : {u"exception_never_retrieved"_s, u"shutdown_errors"_s}) {
         const QJsonArray a = d.value(key).toArray();
         if (!a.isEmpty())
             parts << (key == u"exception_never_retrieved"_s ? u"never"_s : key) + u"=["_s + namesText(a) + u']';
@@ -253,8 +253,16 @@ inline void addOutcomeColumns()
     QTest::addColumn<QString>("diag");
 }
 
+// A line of a row on which the engine is known to disagree with the reference (the lead fixes
+// the engine; the row keeps the reference's answer and is reported as an expected failure).
+struct KnownDisagreement {
+    const char *row;  // data tag
+    const char *line; // "tasks", "events" or "diag"
+    const char *why;
+};
+
 // Runs the row's graph and compares the three lines (each QCOMPARE names what differs).
-inline void verifyOutcomeRow()
+inline void verifyOutcomeRow(std::initializer_list<KnownDisagreement> known = {})
 {
     QFETCH(QByteArray, graph);
     QFETCH(QString, tasks);
@@ -262,8 +270,17 @@ inline void verifyOutcomeRow()
     QFETCH(QString, diag);
     const QJsonObject outcome = runOutcome(graph);
     QVERIFY2(!outcome.isEmpty(), "the graph did not load");
+    const auto expectFail = [&known](const char *line) {
+        for (const KnownDisagreement &k : known) {
+            if (qstrcmp(k.line, line) == 0 && qstrcmp(k.row, QTest::currentDataTag()) == 0)
+                QTest::qExpectFail(k.row, k.why, QTest::Continue, __FILE__, __LINE__);
+        }
+    };
+    expectFail("tasks");
     QCOMPARE(tasksLine(outcome), tasks);
+    expectFail("events");
     QCOMPARE(eventsLine(outcome), events);
+    expectFail("diag");
     QCOMPARE(diagLine(outcome), diag);
 }
 
