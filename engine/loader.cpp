@@ -24,6 +24,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <set>
 #include <system_error>
@@ -34,7 +35,7 @@ namespace ascope {
 namespace {
 
 constexpr qsizetype kMaxDocumentBytes = 64 * 1024 * 1024;
-constexpr qsizetype kMaxJsonValues = 8'000'000;  // bounds the memory of the parse tree (~56 bytes each)
+constexpr qsizetype kMaxJsonValues = 4'000'000;  // bounds the memory of tree, sources and model
 constexpr int kMaxJsonDepth = 1024;              // as QJsonDocument
 constexpr int kMaxStepDepth = 200;               // nested body/finally/except levels
 constexpr qint64 kMaxRepeat = 10'000'000;        // repeat.times and children[].count
@@ -356,9 +357,14 @@ private:
             ++digitIndex;
         }
         if (p < end) {
-            qint64 e = 0;
-            std::from_chars(p + 1 + (p[1] == '+' ? 1 : 0), end, e); // saturates on absurd exponents
-            exponent = e;
+            const char *q = p + 1;
+            const bool negative = *q == '-';
+            if (*q == '+' || *q == '-')
+                ++q;
+            if (std::from_chars(q, end, exponent).ec != std::errc())
+                exponent = std::numeric_limits<qint32>::max(); // absurdly long: far out either way
+            if (negative)
+                exponent = -exponent;
         }
         if (firstNonZero < 0)
             return false;

@@ -47,9 +47,10 @@ Handle *Loop::callAt(double when, Callback cb, Object *arg, Value val)
     h->val = std::move(val);
     h->when = when;
     h->isTimer = true;
+    h->seq = m_timerSeq++;
     heapPush(h);
     h->scheduled = true;
-    m_trace.add({m_now, m_iteration, when, -1, -1, EventKind::TimerArmed, 0});
+    m_trace.add({m_now, m_iteration, when, h->seq, -1, EventKind::TimerArmed, 0});
     return h;
 }
 
@@ -59,7 +60,7 @@ void Loop::cancelHandle(Handle *h)
         return;
     if (h->isTimer && h->scheduled) {
         ++m_timerCancelledCount;
-        m_trace.add({m_now, m_iteration, h->when, -1, -1, EventKind::TimerCancelled, 0});
+        m_trace.add({m_now, m_iteration, h->when, h->seq, -1, EventKind::TimerCancelled, 0});
     }
     h->cancelled = true;
     h->arg = nullptr;
@@ -176,7 +177,7 @@ RunStatus Loop::runOnce()
         heapPop();
         h->scheduled = false;
         if (!h->cancelled)
-            m_trace.add({m_now, m_iteration, h->when, -1, -1, EventKind::TimerFired, 0});
+            m_trace.add({m_now, m_iteration, h->when, h->seq, -1, EventKind::TimerFired, 0});
         m_ready.push_back(h);
     }
     const size_t ntodo = m_ready.size();

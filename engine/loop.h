@@ -32,6 +32,7 @@ struct Handle final : Object {
     bool cancelled = false;
     bool scheduled = false;  // in the timer heap
     bool isTimer = false;
+    qint32 seq = -1;         // timers: creation number, names the timer in the trace
     void trace(Tracer &t) const override;
 };
 
@@ -125,6 +126,7 @@ private:
     bool m_stopping = false;
     quint64 m_iteration = 0;
     int m_timerCancelledCount = 0;
+    qint32 m_timerSeq = 0;
     std::deque<Handle *> m_ready;
     std::vector<Handle *> m_heap;
     Task *m_current = nullptr;

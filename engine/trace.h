@@ -41,12 +41,32 @@ struct Event {
     quint8 flags = 0;
 };
 
+// What a task is doing at a moment, as the trace tells it.
+enum class TaskPhase : quint8 { NotCreated, Scheduled, Running, Waiting, Done, Failed, Cancelled, Destroyed };
+
+struct TaskStateAt {
+    TaskPhase phase = TaskPhase::NotCreated;
+    qint32 awaiting = -1;      // future id the task waits on (Waiting)
+    quint16 cancelRequests = 0; // cancel() calls so far
+    bool terminal() const
+    {
+        return phase == TaskPhase::Done || phase == TaskPhase::Failed || phase == TaskPhase::Cancelled;
+    }
+};
+
+const char *taskPhaseName(TaskPhase p);
+
 class Trace
 {
 public:
     void add(const Event &e) { m_events.push_back(e); }
     const std::vector<Event> &events() const { return m_events; }
     size_t size() const { return m_events.size(); }
+
+    // The state of every task after all events at virtual time <= t (task ids 0..taskCount-1).
+    std::vector<TaskStateAt> statesAt(double t, size_t taskCount) const;
+    // The same, after the first n events.
+    std::vector<TaskStateAt> statesAfter(size_t n, size_t taskCount) const;
 
 private:
     std::vector<Event> m_events;

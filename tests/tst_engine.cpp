@@ -104,6 +104,33 @@ private Q_SLOTS:
         QCOMPARE(e.status(), QStringLiteral("completed"));
     }
 
+    void statesAtTime_data()
+    {
+        QTest::addColumn<double>("t");
+        QTest::addColumn<QStringList>("phases"); // main, nap(1), nap(2)
+        QTest::newRow("before start") << -1.0 << QStringList{QStringLiteral("not created"), QStringLiteral("not created"), QStringLiteral("not created")};
+        QTest::newRow("t=0") << 0.0 << QStringList{QStringLiteral("waiting"), QStringLiteral("waiting"), QStringLiteral("waiting")};
+        QTest::newRow("t=0.5") << 0.5 << QStringList{QStringLiteral("waiting"), QStringLiteral("waiting"), QStringLiteral("waiting")};
+        QTest::newRow("t=1") << 1.0 << QStringList{QStringLiteral("waiting"), QStringLiteral("done"), QStringLiteral("waiting")};
+        QTest::newRow("t=2") << 2.0 << QStringList{QStringLiteral("done"), QStringLiteral("done"), QStringLiteral("done")};
+    }
+    void statesAtTime()
+    {
+        QFETCH(double, t);
+        QFETCH(QStringList, phases);
+        Engine e(graphFrom(kSleepers));
+        e.runSync();
+        const auto &rt = e.runtime();
+        const auto states = rt.loop().trace().statesAt(t, rt.tasks.size());
+        QStringList got;
+        for (const auto &s : states)
+            got << QLatin1String(taskPhaseName(s.phase));
+        QCOMPARE(got, phases);
+        // a waiting task names the future it waits on
+        for (const auto &s : states)
+            QCOMPARE(s.phase == TaskPhase::Waiting, s.awaiting >= 0);
+    }
+
     void stepOnceAdvancesOneIteration()
     {
         auto g = graphFrom(kSleepers);

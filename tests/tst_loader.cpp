@@ -191,6 +191,7 @@ private Q_SLOTS:
     void validFiles();
     void invalid_data();
     void invalid();
+    void valueLimit();
     void nestingLimit();
     void resolution();
     void numbers_data();
@@ -514,6 +515,14 @@ void TestLoader::invalid()
     const LoadResult r = loadGraph(json);
     QVERIFY(!r.graph);
     QCOMPARE(r.error, error);
+}
+
+void TestLoader::valueLimit()
+{
+    // Four million values at most: the tree, the sources and the model of a bigger document
+    // would take gigabytes.
+    QByteArray json = "[" + QByteArray("0,").repeated(4'000'000) + "0]";
+    QCOMPARE(loadGraph(json).error, u"invalid JSON at offset 7999999: too many values in the document"_s);
 }
 
 void TestLoader::nestingLimit()

@@ -165,10 +165,9 @@ def main():
                     differing += 1
                     print(f"{os.path.basename(path)}: {m.group('name')}: {key}\n  test:   {have}\n  oracle: {want[key]}")
             if args.fix:
-                row = row[:m.start("tasks") - m.start()] + c_escape(want["tasks"]) + \
-                    row[m.end("tasks") - m.start():m.start("events") - m.start()] + c_escape(want["events"]) + \
-                    row[m.end("events") - m.start():m.start("diag") - m.start()] + c_escape(want["diag"]) + \
-                    row[m.end("diag") - m.start():]
+                ind = " " * (m.start() - text.rfind("\n", 0, m.start()) - 1 + 4)
+                row = f'QTest::newRow("{m.group("name")}")\n{ind}<< R"json({m.group("graph")})json"_ba' + "".join(
+                    f'\n{ind}<< u"{c_escape(want[k])}"_s' for k in ("tasks", "events", "diag"))
             out.append(text[pos:m.start()])
             out.append(row)
             pos = m.end()

@@ -1,0 +1,73 @@
+#include "trace.h"
+
+#include <algorithm>
+
+namespace ascope {
+
+const char *taskPhaseName(TaskPhase p)
+{
+    switch (p) {
+    case TaskPhase::NotCreated: return "not created";
+    case TaskPhase::Scheduled: return "scheduled";
+    case TaskPhase::Running: return "running";
+    case TaskPhase::Waiting: return "waiting";
+    case TaskPhase::Done: return "done";
+    case TaskPhase::Failed: return "failed";
+    case TaskPhase::Cancelled: return "cancelled";
+    case TaskPhase::Destroyed: return "destroyed";
+    }
+    return "?";
+}
+
+std::vector<TaskStateAt> Trace::statesAt(double t, size_t taskCount) const
+{
+    // events are appended in time order: the prefix up to t is a binary search away
+    auto end = std::upper_bound(m_events.begin(), m_events.end(), t,
+                                [](double v, const Event &e) { return v < e.t; });
+    return statesAfter(size_t(end - m_events.begin()), taskCount);
+}
+
+std::vector<TaskStateAt> Trace::statesAfter(size_t n, size_t taskCount) const
+{
+    std::vector<TaskStateAt> s(taskCount);
+    n = std::min(n, m_events.size());
+    for (size_t i = 0; i < n; ++i) {
+        const Event &e = m_events[i];
+        if (e.subject < 0 || size_t(e.subject) >= taskCount)
+            continue;
+        TaskStateAt &st = s[size_t(e.subject)];
+        switch (e.kind) {
+        case EventKind::TaskCreated:
+            st.phase = TaskPhase::Scheduled;
+            break;
+        case EventKind::StepBegan:
+            st.phase = TaskPhase::Running;
+            st.awaiting = -1;
+            break;
+        case EventKind::Suspended:
+            st.phase = e.other < 0 ? TaskPhase::Scheduled : TaskPhase::Waiting;
+            st.awaiting = e.other;
+            break;
+        case EventKind::CancelRequested:
+            ++st.cancelRequests;
+            break;
+        case EventKind::TaskDone:
+            st.phase = TaskPhase::Done;
+            break;
+        case EventKind::TaskFailed:
+            st.phase = TaskPhase::Failed;
+            break;
+        case EventKind::TaskCancelled:
+            st.phase = TaskPhase::Cancelled;
+            break;
+        case EventKind::Collected:
+            st.phase = TaskPhase::Destroyed;
+            break;
+        default:
+            break;
+        }
+    }
+    return s;
+}
+
+} // namespace ascope
