@@ -11,8 +11,37 @@
 #include <QTimer>
 
 #include <memory>
+#include <optional>
+#include <vector>
 
 namespace ascope {
+
+// A live intervention in a run: applied between two loop iterations, recorded in the trace
+// (EventKind::Injected) and in Engine::injections(), saved with the graph as a script so that
+// a replay reproduces the run exactly.
+struct Injection {
+    enum class Kind : quint8 {
+        Cancel,       // task or future .cancel(message)
+        ForceTimeout, // the innermost deadline (wait_for/timeout/wait/as_completed) moves to now;
+                      // a plain await gets TimeoutError thrown in
+        Resolve,      // future.set_result(value)
+        Fail,         // future.set_exception(excType(message))
+        Drop,         // every variable holding the task/future is set to None
+        Collect,      // gc.collect()
+    };
+    Kind kind = Kind::Cancel;
+    quint64 iteration = 0; // applied before the loop runs iteration `iteration + 1`
+    QString target;        // task name ("fetch#2") or named future ("gate"); empty for Collect
+    bool hasMessage = false;
+    QString message;
+    QJsonValue value;      // Resolve
+    QString excType = QStringLiteral("Exception"); // Fail
+
+    QJsonObject toJson() const;
+    // Reads one entry of a graph's "injections" list; error names the field.
+    static std::optional<Injection> fromJson(const QJsonObject &o, QString *error);
+    static const char *kindName(Kind k);
+};
 
 class Engine : public QObject
 {
@@ -46,6 +75,15 @@ public:
 
     QJsonObject outcome() const;
 
+    // Applies an injection now (between iterations). False with a reason when the target does
+    // not exist or cannot take it (e.g. resolving a future that is done).
+    bool inject(Injection in, QString *error = nullptr);
+    const std::vector<Injection> &injections() const { return m_injections; }
+    // Replay: each injection is applied when the loop has completed its `iteration`.
+    void setScript(std::vector<Injection> script);
+    // Reads the graph's "injections" list (graph.source) as a script; error names the place.
+    static std::optional<std::vector<Injection>> scriptFromGraph(const Graph &g, QString *error);
+
 Q_SIGNALS:
     void finished();
     void progressed();
@@ -69,6 +107,10 @@ private:
     std::vector<quint8> m_snapshot;           // per task: 0 pending 1 done 2 failed 3 cancelled 4 created in shutdown
     std::vector<QString> m_futureSnapshot;    // per named future entry
     std::vector<QString> m_shutdownErrors;
+    std::vector<Injection> m_injections;
+    std::vector<Injection> m_script;
+    size_t m_scriptPos = 0;
+    void applyScript();
     bool m_batchPosted = false;
     bool m_paused = false;
     bool m_realTime = false;

@@ -297,6 +297,16 @@ void Task::fire(Handle &h)
     }
 }
 
+bool Task::throwIn(ExcObj *e)
+{
+    if (done() || !m_futWaiter)
+        return false;
+    m_futWaiter->removeDoneCallback({this, TagTaskWakeup});
+    m_futWaiter = nullptr;
+    rt->loop().callSoon({this, TagTaskStep}, nullptr, e);
+    return true;
+}
+
 void Task::destroyCoroutine()
 {
     if (m_started && !m_coroDone && m_resumeAt) {

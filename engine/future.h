@@ -115,6 +115,12 @@ public:
     void throwIfSent();
     bool tearingDown() const { return m_teardown; }
 
+    // Injection: stop waiting on the current future and have `e` raised at the await.
+    bool throwIn(ExcObj *e);
+    // Deadlines of the steps the task is inside (wait_for, timeout, wait, as_completed),
+    // innermost last: what a forced timeout moves to now.
+    std::vector<Handle **> deadlines;
+
     // Unwind the suspended coroutine (never resumed again); runs no Python code.
     void destroyCoroutine();
 

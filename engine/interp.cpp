@@ -61,6 +61,24 @@ private:
     size_t m_n;
 };
 
+// Registers a deadline handle of the current step with the task (for forced timeouts).
+class DeadlineScope
+{
+public:
+    DeadlineScope(Task *t, Handle **h) : m_t(t), m_n(t->deadlines.size()) { t->deadlines.push_back(h); }
+    ~DeadlineScope()
+    {
+        if (m_t->deadlines.size() > m_n)
+            m_t->deadlines.resize(m_n);
+    }
+    DeadlineScope(const DeadlineScope &) = delete;
+    DeadlineScope &operator=(const DeadlineScope &) = delete;
+
+private:
+    Task *m_t;
+    size_t m_n;
+};
+
 bool isCancelledError(const ExcObj *e)
 {
     return e && excIsSubclass(e->type, QStringLiteral("CancelledError"));
@@ -556,6 +574,7 @@ QCoro::Task<Value> Interp::opWait(Ctx &c, const Step &st)
     ws->timeoutHandle = th;
     ws->counter = int(fs.size());
     ws->returnWhen = st.returnWhen;
+    DeadlineScope deadline(c.task, &ws->timeoutHandle);
     lf->held = fs;
     lf->held.push_back(Value::object(waiter));
     lf->held.push_back(Value::object(ws));
@@ -643,6 +662,7 @@ QCoro::Task<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame
     }
     Future *waiter = m_rt.createFuture();
     Handle *th = m_loop.callLater(timeout, {waiter, TagReleaseWaiter}, waiter);
+    DeadlineScope deadline(c.task, &th);
     const Callback cb{waiter, TagReleaseWaiter};
     Future *fut = ensureFuture(item);
     fut->addDoneCallback(cb);
@@ -748,6 +768,7 @@ QCoro::Task<Value> Interp::opAsCompleted(Ctx &c, const Step &st)
     if (!s->todo.empty() && timeout)
         s->timeoutHandle = m_loop.callLater(*timeout, {s, TagAsCompletedTimeout});
     const size_t n = s->todo.size();
+    DeadlineScope deadline(c.task, &s->timeoutHandle);
     Frame *lf = m_rt.newFrame();
     lf->held.push_back(Value::object(s));
     FramePush fp(c.task, lf);
@@ -879,6 +900,7 @@ QCoro::Task<Flow> Interp::opTimeout(Ctx &c, const Step &st)
     to->state = TimeoutState::State::Entered;
     to->cancelling = c.task->cancelling();
     to->reschedule(when);
+    DeadlineScope deadline(c.task, &to->handler);
     Hold hold(c.frame, Value::object(to));
     ExcObj *exc = nullptr;
     Flow flow;

@@ -24,6 +24,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <new>
 #include <set>
@@ -1496,6 +1497,9 @@ LoadResult loadGraph(const QByteArray &json)
     } catch (const std::bad_alloc &) {
         result.graph.reset();
         result.error = u"out of memory while loading the document"_s;
+    } catch (const std::exception &e) {
+        result.graph.reset();
+        result.error = u"cannot load the document: "_s + QString::fromLocal8Bit(e.what());
     }
     return result;
 }

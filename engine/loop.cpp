@@ -68,6 +68,15 @@ void Loop::cancelHandle(Handle *h)
     h->val = {};
 }
 
+void Loop::rescheduleTimer(Handle *h, double when)
+{
+    if (!h || h->cancelled || !h->scheduled)
+        return;
+    h->when = when;
+    heapify();
+    m_trace.add({m_now, m_iteration, when, h->seq, -1, EventKind::TimerArmed, 1});
+}
+
 // heapq._siftdown / _siftup, as CPython implements them (the C accelerator is the same algorithm).
 static void siftDown(std::vector<Handle *> &heap, size_t startpos, size_t pos)
 {

@@ -74,6 +74,8 @@ public:
         return callAt(m_now + delay, cb, arg, std::move(val));
     }
     void cancelHandle(Handle *h);
+    // Moves a scheduled timer to a new deadline (a forced timeout).
+    void rescheduleTimer(Handle *h, double when);
 
     // One iteration of _run_once. Returns Deadlock/TimeLimit when the selector would block
     // forever / past the limit (nothing is run then); Running otherwise.

@@ -152,6 +152,243 @@ QJsonValue valueToJson(const Value &v)
     return QJsonValue::Null;
 }
 
+// ---------------------------------------------------------------- injections
+
+namespace {
+struct KindName {
+    Injection::Kind kind;
+    const char *name;
+};
+constexpr KindName kKinds[] = {
+    {Injection::Kind::Cancel, "cancel"},   {Injection::Kind::ForceTimeout, "force_timeout"},
+    {Injection::Kind::Resolve, "resolve"}, {Injection::Kind::Fail, "fail"},
+    {Injection::Kind::Drop, "drop"},       {Injection::Kind::Collect, "collect"},
+};
+
+Value valueFromJson(const QJsonValue &j)
+{
+    switch (j.type()) {
+    case QJsonValue::Bool: return Value::boolean(j.toBool());
+    case QJsonValue::Double: {
+        const double d = j.toDouble();
+        if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9e15)
+            return Value::integer(qint64(d));
+        return Value::real(d);
+    }
+    case QJsonValue::String: return Value::str(j.toString());
+    case QJsonValue::Array: {
+        std::vector<Value> items;
+        for (const QJsonValue &x : j.toArray())
+            items.push_back(valueFromJson(x));
+        return Value::seq(Value::Kind::List, std::move(items));
+    }
+    default: return Value::none();
+    }
+}
+} // namespace
+
+const char *Injection::kindName(Kind k)
+{
+    for (const KindName &kn : kKinds) {
+        if (kn.kind == k)
+            return kn.name;
+    }
+    return "?";
+}
+
+QJsonObject Injection::toJson() const
+{
+    QJsonObject o{{QStringLiteral("iteration"), qint64(iteration)}, {QStringLiteral("op"), QLatin1String(kindName(kind))}};
+    if (kind != Kind::Collect)
+        o.insert(QStringLiteral("target"), target);
+    if (hasMessage)
+        o.insert(QStringLiteral("message"), message);
+    if (kind == Kind::Resolve)
+        o.insert(QStringLiteral("value"), value);
+    if (kind == Kind::Fail)
+        o.insert(QStringLiteral("type"), excType);
+    return o;
+}
+
+std::optional<Injection> Injection::fromJson(const QJsonObject &o, QString *error)
+{
+    auto fail = [error](const QString &m) {
+        if (error)
+            *error = m;
+        return std::nullopt;
+    };
+    Injection in;
+    const QString op = o.value(QStringLiteral("op")).toString();
+    bool found = false;
+    for (const KindName &kn : kKinds) {
+        if (op == QLatin1String(kn.name)) {
+            in.kind = kn.kind;
+            found = true;
+        }
+    }
+    if (!found)
+        return fail(QStringLiteral("op: unknown injection '%1'").arg(op));
+    const QJsonValue it = o.value(QStringLiteral("iteration"));
+    if (!it.isDouble() || it.toDouble() < 0 || it.toDouble() != std::floor(it.toDouble()) || it.toDouble() > 1e15)
+        return fail(QStringLiteral("iteration: expected a whole number >= 0"));
+    in.iteration = quint64(it.toDouble());
+    if (in.kind != Kind::Collect) {
+        in.target = o.value(QStringLiteral("target")).toString();
+        if (in.target.isEmpty())
+            return fail(QStringLiteral("target: expected a task or future name"));
+    }
+    if (o.contains(QStringLiteral("message"))) {
+        if (!o.value(QStringLiteral("message")).isString())
+            return fail(QStringLiteral("message: expected a string"));
+        in.hasMessage = true;
+        in.message = o.value(QStringLiteral("message")).toString();
+    }
+    in.value = o.value(QStringLiteral("value"));
+    if (in.kind == Kind::Fail) {
+        in.excType = o.value(QStringLiteral("type")).toString(QStringLiteral("Exception"));
+        if (!excIsKnownType(in.excType))
+            return fail(QStringLiteral("type: unknown exception type '%1'").arg(in.excType));
+    }
+    return in;
+}
+
+std::optional<std::vector<Injection>> Engine::scriptFromGraph(const Graph &g, QString *error)
+{
+    std::vector<Injection> script;
+    const QJsonValue v = g.source.value(QStringLiteral("injections"));
+    if (!v.isArray())
+        return script; // absent (or not ours): nothing to replay
+    const QJsonArray a = v.toArray();
+    for (int i = 0; i < a.size(); ++i) {
+        QString why;
+        auto in = a.at(i).isObject() ? Injection::fromJson(a.at(i).toObject(), &why) : std::nullopt;
+        if (!in) {
+            if (error)
+                *error = QStringLiteral("injections[%1]%2").arg(i).arg(why.isEmpty() ? QStringLiteral(": expected an object") : u'.' + why);
+            return std::nullopt;
+        }
+        script.push_back(*in);
+    }
+    return script;
+}
+
+bool Engine::inject(Injection in, QString *error)
+{
+    auto fail = [error](const QString &m) {
+        if (error)
+            *error = m;
+        return false;
+    };
+    if (m_stage == Stage::NotStarted)
+        begin();
+    if (m_stage == Stage::Finished)
+        return fail(QStringLiteral("the run is over"));
+    Runtime &rt = *m_rt;
+    Loop &loop = rt.loop();
+    in.iteration = loop.iteration();
+    Future *target = nullptr;
+    if (in.kind != Injection::Kind::Collect) {
+        for (Task *t : rt.tasks) {
+            if (t->name == in.target)
+                target = t;
+        }
+        for (const auto &[name, f] : rt.namedFutures) {
+            if (!target && name == in.target)
+                target = f;
+        }
+        if (!target)
+            return fail(QStringLiteral("no task or future named '%1'").arg(in.target));
+    }
+    Task *task = target && target->kind == ObjKind::Task ? static_cast<Task *>(target) : nullptr;
+    if (task && task->destroyed)
+        return fail(QStringLiteral("task '%1' was destroyed by a collection").arg(in.target));
+    const OptMsg msg = in.hasMessage ? OptMsg(in.message) : std::nullopt;
+    try {
+        switch (in.kind) {
+        case Injection::Kind::Cancel:
+            if (target->done())
+                return fail(QStringLiteral("'%1' is already done").arg(in.target));
+            target->cancel(msg);
+            break;
+        case Injection::Kind::ForceTimeout: {
+            if (!task)
+                return fail(QStringLiteral("'%1' is a future: only a task can time out").arg(in.target));
+            if (task->done())
+                return fail(QStringLiteral("'%1' is already done").arg(in.target));
+            bool moved = false;
+            for (auto it = task->deadlines.rbegin(); it != task->deadlines.rend() && !moved; ++it) {
+                Handle *h = **it;
+                if (!h || h->cancelled)
+                    continue;
+                if (h->isTimer && h->scheduled)
+                    loop.rescheduleTimer(h, loop.time());
+                moved = true; // a call_soon deadline is due already
+            }
+            if (!moved) {
+                ExcObj *e = rt.newExc(QStringLiteral("TimeoutError"), msg);
+                if (!task->throwIn(e))
+                    return fail(QStringLiteral("'%1' is not waiting on anything").arg(in.target));
+            }
+            break;
+        }
+        case Injection::Kind::Resolve:
+            if (task)
+                return fail(QStringLiteral("'%1' is a task: only a future can be resolved").arg(in.target));
+            if (target->done())
+                return fail(QStringLiteral("future '%1' is already done").arg(in.target));
+            target->setResult(valueFromJson(in.value));
+            break;
+        case Injection::Kind::Fail:
+            if (task)
+                return fail(QStringLiteral("'%1' is a task: only a future can be failed").arg(in.target));
+            if (target->done())
+                return fail(QStringLiteral("future '%1' is already done").arg(in.target));
+            target->setException(rt.newExc(in.excType, msg));
+            break;
+        case Injection::Kind::Drop: {
+            for (size_t i = 0; i < rt.globals.size(); ++i) {
+                if (rt.globals[i].obj == target)
+                    rt.globals[i] = Value::none();
+            }
+            for (const auto &o : loop.arena()) {
+                if (o->kind != ObjKind::Frame)
+                    continue;
+                for (Value &v : static_cast<Frame *>(o.get())->locals) {
+                    if (v.kind == Value::Kind::Obj && v.obj == target)
+                        v = Value::none();
+                }
+            }
+            break;
+        }
+        case Injection::Kind::Collect:
+            rt.collect();
+            break;
+        }
+    } catch (const PyRaise &r) {
+        return fail(r.exc->type + u": " + r.exc->message);
+    }
+    const qint32 subject = task ? task->index : (target ? target->id : -1);
+    loop.trace().add({loop.time(), loop.iteration(), 0, subject, int(in.kind), EventKind::Injected, quint8(task ? 0 : 1)});
+    m_injections.push_back(std::move(in));
+    return true;
+}
+
+void Engine::setScript(std::vector<Injection> script)
+{
+    std::stable_sort(script.begin(), script.end(),
+                     [](const Injection &a, const Injection &b) { return a.iteration < b.iteration; });
+    m_script = std::move(script);
+    m_scriptPos = 0;
+}
+
+void Engine::applyScript()
+{
+    while (m_scriptPos < m_script.size() && m_script[m_scriptPos].iteration <= m_rt->loop().iteration()) {
+        inject(m_script[m_scriptPos]); // a step that no longer applies is skipped
+        ++m_scriptPos;
+    }
+}
+
 Engine::Engine(std::shared_ptr<const Graph> graph, QObject *parent)
     : QObject(parent), m_rt(std::make_unique<Runtime>(std::move(graph)))
 {
@@ -181,6 +418,8 @@ bool Engine::stepOnce()
     if (m_stage == Stage::Finished)
         return false;
     Loop &loop = m_rt->loop();
+    if (m_scriptPos < m_script.size() && m_stage == Stage::Run)
+        applyScript();
     const RunStatus st = loop.runOnce();
     const bool shutdown = (m_stage == Stage::Shutdown);
     if (st == RunStatus::Deadlock || st == RunStatus::TimeLimit) {
@@ -460,6 +699,8 @@ QJsonObject runToOutcome(const Graph &graph)
     // The engine keeps a shared reference; the caller's graph outlives this call.
     std::shared_ptr<const Graph> g(&graph, [](const Graph *) {});
     Engine engine(g);
+    if (auto script = Engine::scriptFromGraph(graph, nullptr))
+        engine.setScript(std::move(*script));
     if (QCoreApplication::instance()) {
         QEventLoop wait;
         QObject::connect(&engine, &Engine::finished, &wait, &QEventLoop::quit);
@@ -478,6 +719,11 @@ FileRunResult runScenarioFile(const QString &path)
     LoadResult lr = loadGraphFile(path);
     if (!lr.graph) {
         r.error = lr.error;
+        return r;
+    }
+    QString why;
+    if (!Engine::scriptFromGraph(*lr.graph, &why)) {
+        r.error = path + u": " + why;
         return r;
     }
     r.ok = true;

@@ -2,6 +2,7 @@
 // paused and stepped; every way of running gives the same outcome.
 #include "engine.h"
 #include "loader.h"
+#include "runner.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -27,6 +28,31 @@ const char *const kSleepers = R"({"format": "asyncgraph/1", "nodes": [
 
 const char *const kDeadlock = R"({"format": "asyncgraph/1", "futures": ["gate"], "nodes": [
   {"id": "main", "steps": [{"op": "await", "target": "@gate"}]}]})";
+
+const char *const kInject = R"({"format": "asyncgraph/1", "futures": ["gate"], "nodes": [
+  {"id": "main", "steps": [
+    {"op": "spawn", "node": "sleeper", "as": "$s"},
+    {"op": "spawn", "node": "guarded", "as": "$g"},
+    {"op": "spawn", "node": "waiter", "as": "$w"},
+    {"op": "spawn", "node": "orphan", "as": "$o"},
+    {"op": "drop", "target": "$o"},
+    {"op": "sleep", "seconds": 10},
+    {"op": "return", "value": "end"}]},
+  {"id": "sleeper", "steps": [{"op": "sleep", "seconds": 5}, {"op": "return", "value": "slept"}]},
+  {"id": "guarded", "steps": [{"op": "try", "body": [{"op": "wait_for", "target": "sleeper", "timeout": 8, "as": "$r"}],
+                               "except": [{"types": ["TimeoutError"], "body": [{"op": "return", "value": "timed out"}]}]},
+                              {"op": "return", "value": "$r"}]},
+  {"id": "waiter", "steps": [{"op": "await", "target": "@gate", "as": "$v"}, {"op": "return", "value": "$v"}]},
+  {"id": "orphan", "steps": [{"op": "future", "as": "$f"}, {"op": "await", "target": "$f"}]}]})";
+
+QJsonObject taskOf(const QJsonObject &outcome, const QString &name)
+{
+    for (const QJsonValue &t : outcome.value(QStringLiteral("tasks")).toArray()) {
+        if (t.toObject().value(QStringLiteral("name")).toString() == name)
+            return t.toObject();
+    }
+    return {};
+}
 
 } // namespace
 
@@ -129,6 +155,113 @@ private Q_SLOTS:
         // a waiting task names the future it waits on
         for (const auto &s : states)
             QCOMPARE(s.phase == TaskPhase::Waiting, s.awaiting >= 0);
+    }
+
+    void injections_data()
+    {
+        QTest::addColumn<QString>("op");
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QString>("checkTask");
+        QTest::addColumn<QString>("state");
+        QTest::addColumn<QString>("result");
+        QTest::newRow("cancel a sleeping task") << "cancel" << "sleeper" << "sleeper" << "cancelled" << "";
+        QTest::newRow("force timeout of wait_for") << "force_timeout" << "guarded" << "guarded" << "done" << "timed out";
+        QTest::newRow("force timeout of a plain await") << "force_timeout" << "waiter" << "waiter" << "failed" << "TimeoutError";
+        QTest::newRow("resolve a future") << "resolve" << "gate" << "waiter" << "done" << "42";
+        QTest::newRow("fail a future") << "fail" << "gate" << "waiter" << "failed" << "ValueError";
+    }
+    void injections()
+    {
+        QFETCH(QString, op);
+        QFETCH(QString, target);
+        QFETCH(QString, checkTask);
+        QFETCH(QString, state);
+        QFETCH(QString, result);
+        auto g = graphFrom(kInject);
+        Engine e(g);
+        // three iterations: every task has started and waits, virtual time is still 0
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(e.stepOnce());
+        QCOMPARE(e.runtime().loop().time(), 0.0);
+        QString why;
+        auto in = Injection::fromJson(QJsonObject{{QStringLiteral("op"), op}, {QStringLiteral("iteration"), 0},
+                                                  {QStringLiteral("target"), target}, {QStringLiteral("value"), 42},
+                                                  {QStringLiteral("type"), QStringLiteral("ValueError")}},
+                                      &why);
+        QVERIFY2(in, qPrintable(why));
+        QVERIFY2(e.inject(*in, &why), qPrintable(why));
+        e.runSync();
+        const QJsonObject out = e.outcome();
+        const QJsonObject t = taskOf(out, checkTask);
+        QCOMPARE(t.value(QStringLiteral("state")).toString(), state);
+        if (state == QLatin1String("done"))
+            QCOMPARE(t.value(QStringLiteral("result")).toVariant().toString(), result);
+        if (state == QLatin1String("failed"))
+            QCOMPARE(t.value(QStringLiteral("exception")).toObject().value(QStringLiteral("type")).toString(), result);
+        // the injection is in the trace and in the script, and a replay reproduces the run
+        QCOMPARE(e.injections().size(), size_t(1));
+        int injected = 0;
+        for (const Event &ev : e.runtime().loop().trace().events())
+            injected += ev.kind == EventKind::Injected;
+        QCOMPARE(injected, 1);
+        Engine replay(g);
+        replay.setScript(e.injections());
+        replay.runSync();
+        QCOMPARE(replay.outcome(), out);
+        QCOMPARE(replay.runtime().loop().trace().size(), e.runtime().loop().trace().size());
+    }
+
+    void dropAndCollectDestroyOrphan()
+    {
+        Engine e(graphFrom(kInject));
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(e.stepOnce());
+        QVERIFY(e.inject({Injection::Kind::Collect, 0, {}, false, {}, {}, {}}));
+        e.runSync();
+        const QJsonObject diag = e.outcome().value(QStringLiteral("diagnostics")).toObject();
+        QCOMPARE(diag.value(QStringLiteral("destroyed_pending")).toArray(), QJsonArray{QStringLiteral("orphan")});
+        QCOMPARE(diag.value(QStringLiteral("collections")).toArray().first().toObject().value(QStringLiteral("t")).toDouble(), 0.0);
+    }
+
+    void badInjectionsAreRefused_data()
+    {
+        QTest::addColumn<QString>("op");
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("unknown target") << "cancel" << "nobody" << "no task or future named 'nobody'";
+        QTest::newRow("resolve a task") << "resolve" << "sleeper" << "'sleeper' is a task: only a future can be resolved";
+        QTest::newRow("timeout a future") << "force_timeout" << "gate" << "'gate' is a future: only a task can time out";
+    }
+    void badInjectionsAreRefused()
+    {
+        QFETCH(QString, op);
+        QFETCH(QString, target);
+        QFETCH(QString, error);
+        Engine e(graphFrom(kInject));
+        e.stepOnce();
+        auto in = Injection::fromJson({{QStringLiteral("op"), op}, {QStringLiteral("iteration"), 0}, {QStringLiteral("target"), target}}, nullptr);
+        QVERIFY(in);
+        QString why;
+        QVERIFY(!e.inject(*in, &why));
+        QCOMPARE(why, error);
+        QVERIFY(e.injections().empty());
+    }
+
+    void scriptInGraphFile()
+    {
+        // "injections" saved with the graph are replayed by a plain headless run
+        QByteArray json(kInject);
+        json.chop(1);
+        json += R"(, "injections": [{"iteration": 3, "op": "cancel", "target": "sleeper"}]})";
+        auto g = graphFrom(json.constData());
+        const QJsonObject out = runToOutcome(*g);
+        QCOMPARE(taskOf(out, QStringLiteral("sleeper")).value(QStringLiteral("state")).toString(), QStringLiteral("cancelled"));
+        QString why;
+        QByteArray bad(kInject);
+        bad.chop(1);
+        bad += R"(, "injections": [{"iteration": -1, "op": "cancel", "target": "sleeper"}]})";
+        QVERIFY(!Engine::scriptFromGraph(*graphFrom(bad.constData()), &why));
+        QCOMPARE(why, QStringLiteral("injections[0].iteration: expected a whole number >= 0"));
     }
 
     void stepOnceAdvancesOneIteration()
