@@ -232,6 +232,8 @@ void Task::step(ExcObj *exc)
     if (m_coroDone) {
         m_body = QCoro::Task<>();
         frames.clear();
+        if (m_coroExc) // caught in __step: its frame (and its callers, via the handle) join the traceback
+            m_coroExc->addFrame(rt->libFrame({Value::object(this), Value::object(rt->runFrame)}));
         if (!m_coroExc) {
             if (m_mustCancel) {
                 m_mustCancel = false;
@@ -277,7 +279,7 @@ void Task::wakeup(Future *f)
         f->result();
     } catch (const PyRaise &r) {
         exc = r.exc;
-        exc->addFrame(rt->libFrame({Value::object(this), Value::object(f)})); // __wakeup(self, future)
+        exc->addFrame(rt->libFrame({Value::object(this), Value::object(f), Value::object(rt->runFrame)})); // __wakeup(self, future) and its callers
     }
     step(exc);
 }

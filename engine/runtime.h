@@ -65,6 +65,10 @@ public:
     std::vector<Task *> destroyedPending;     // in the run phase
     std::vector<CollectionRecord> collections;
     std::vector<Object *> extraRoots;         // held by the runner (shutdown's gather, alive list)
+    // The frame of run_until_complete() for the current phase (it holds the awaited future).
+    // Frames that outlive their call keep their callers (f_back): every traceback through
+    // Task.__step or __wakeup reaches it.
+    Frame *runFrame = nullptr;
     bool mainIsRoot = true;
     QString excluded;                         // why the reference would not judge this run
 
