@@ -232,8 +232,8 @@ void Task::step(ExcObj *exc)
     if (m_coroDone) {
         m_body = QCoro::Task<>();
         frames.clear();
-        if (m_coroExc) // caught in __step: its frame (and its callers, via the handle) join the traceback
-            m_coroExc->addFrame(rt->libFrame({Value::object(this), Value::object(rt->runFrame)}));
+        if (m_coroExc) // caught in __step: its frame (self = None on exit) and its callers join the traceback
+            m_coroExc->addFrame(rt->libFrame({Value::object(rt->runFrame)}));
         if (!m_coroExc) {
             if (m_mustCancel) {
                 m_mustCancel = false;
@@ -279,7 +279,8 @@ void Task::wakeup(Future *f)
         f->result();
     } catch (const PyRaise &r) {
         exc = r.exc;
-        exc->addFrame(rt->libFrame({Value::object(this), Value::object(f), Value::object(rt->runFrame)})); // __wakeup(self, future) and its callers
+        // __wakeup's frame (self = None on exit, future) and, through f_back, its callers up to run_until_complete
+        exc->addFrame(rt->libFrame({Value::object(f), Value::object(rt->runFrame)}));
     }
     step(exc);
 }
