@@ -3,8 +3,11 @@
 // moves, the clock jumps to the earliest live timer, timers within the clock resolution (1e-9)
 // are due together, the heap is rebuilt when most of it is cancelled, callbacks scheduled during an
 // iteration wait for the next one, an empty loop is a deadlock and the time limit stops the run.
-// Expected orders come from CPython's own asyncio loop with a virtual clock (call_at + _run_once).
+// Expected orders come from CPython's own asyncio loop with a virtual clock (call_at + _run_once);
+// the whole-run rows (deadlock, time limit, timer order seen as task completions) from the
+// reference oracle (tests/semantics/oracle_rows.py).
 #include "loop.h"
+#include "testutil.h"
 
 #include <QHash>
 #include <QList>
@@ -265,6 +268,78 @@ private Q_SLOTS:
             QVERIFY(rec->log.last().startsWith(u"99@"_s));
         }
     }
+
+    // The same rules seen from whole runs: the run's status and end time when the loop blocks
+    // forever or passes the limit, and equal deadlines completing tasks in heap order.
+    void runs_data()
+    {
+        test::addOutcomeColumns();
+
+        // Nothing ready, no timer, the entry task pending: deadlock, snapshot taken then, no
+        // shutdown (the pending tasks stay pending).
+        QTest::newRow("deadlock")
+            << R"json({"futures":["never"],"nodes":[
+  {"id":"main","steps":[{"op":"spawn","node":"w"},{"op":"sleep","seconds":2},{"op":"await","target":"@never"}]},
+  {"id":"w","steps":[{"op":"await","target":"@never"}]}]})json"_ba
+            << u"main=pending w=pending"_s
+            << u""_s
+            << u"deadlock end=2 futures=[never=pending]"_s;
+
+        // A cancelled timer is no reason to wait: still a deadlock, at the time of the cancel.
+        QTest::newRow("deadlock_with_cancelled_timer_only")
+            << R"json({"nodes":[
+  {"id":"main","steps":[{"op":"spawn","node":"s","as":"$s"},{"op":"sleep","seconds":1},{"op":"cancel","target":"$s"},{"op":"hang"}]},
+  {"id":"s","steps":[{"op":"sleep","seconds":10}]}]})json"_ba
+            << u"main=pending s=cancelled"_s
+            << u"1:s:cancelled"_s
+            << u"deadlock end=1 futures=[hang=collected] collected=[1:main]"_s;
+
+        // The next timer lies beyond limits.time: time_limit, the clock stays at the last event.
+        QTest::newRow("time_limit")
+            << R"json({"limits":{"time":5},"nodes":[
+  {"id":"main","steps":[{"op":"spawn","node":"w"},{"op":"sleep","seconds":100}]},
+  {"id":"w","steps":[{"op":"sleep","seconds":2},{"op":"return","value":1}]}]})json"_ba
+            << u"main=pending w=done:1"_s
+            << u"2:w:done"_s
+            << u"time_limit end=2"_s;
+
+        // A timer exactly at the limit still runs.
+        QTest::newRow("timer_at_limit_runs")
+            << R"json({"limits":{"time":5},"nodes":[
+  {"id":"main","steps":[{"op":"sleep","seconds":5},{"op":"return","value":"in time"}]}]})json"_ba
+            << u"main=done:\"in time\""_s
+            << u"5:main:done"_s
+            << u"completed end=5"_s;
+
+        // Shutdown itself can deadlock: a task that swallows the shutdown's cancel and hangs.
+        QTest::newRow("shutdown_deadlock")
+            << R"json({"futures":["never"],"nodes":[
+  {"id":"main","steps":[{"op":"spawn","node":"stubborn"},{"op":"sleep","seconds":1},{"op":"return","value":"end"}]},
+  {"id":"stubborn","steps":[{"op":"try","body":[{"op":"sleep","seconds":10}],"except":[{"types":["CancelledError"],"body":[{"op":"await","target":"@never"}]}]}]}]})json"_ba
+            << u"main=done:\"end\" stubborn=pending"_s
+            << u"1:main:done"_s
+            << u"shutdown_deadlock end=1 futures=[never=pending]"_s;
+
+        // Eight tasks sleeping until the same deadline complete in heapq order, not creation order.
+        QTest::newRow("equal_deadlines_complete_in_heap_order")
+            << R"json({"nodes":[
+  {"id":"main","steps":[{"op":"gather","children":[{"node":"c","count":8}]},{"op":"return","value":"end"}]},
+  {"id":"c","steps":[{"op":"sleep","seconds":1}]}]})json"_ba
+            << u"main=done:\"end\" c=done:null c#2=done:null c#3=done:null c#4=done:null c#5=done:null c#6=done:null c#7=done:null c#8=done:null"_s
+            << u"1:c:done 1:c#3:done 1:c#7:done 1:c#6:done 1:c#8:done 1:c#5:done 1:c#2:done 1:c#4:done 1:main:done"_s
+            << u"completed end=1"_s;
+
+        // Within 1e-9 of each other the deadlines are due in the same iteration.
+        QTest::newRow("deadlines_within_resolution")
+            << R"json({"nodes":[
+  {"id":"main","steps":[{"op":"gather","children":[{"node":"c","args":{"d":1.0000000005}},{"node":"c","args":{"d":1}},{"node":"c","args":{"d":1.000000002}}]},{"op":"return","value":"end"}]},
+  {"id":"c","params":{"d":1},"steps":[{"op":"sleep","seconds":"$d"}]}]})json"_ba
+            << u"main=done:\"end\" c=done:null c#2=done:null c#3=done:null"_s
+            << u"1:c#2:done 1:c:done 1.000000002:c#3:done 1.000000002:main:done"_s
+            << u"completed end=1.000000002"_s;
+    }
+
+    void runs() { test::verifyOutcomeRow(); }
 
     // The trace sees armed, fired and cancelled timers (a cancelled timer never fires).
     void timerEventsInTrace()
