@@ -24,6 +24,79 @@ bool Future::futureCancel(const OptMsg &msg)
     return true;
 }
 
+// Python's repr() of a string: single quotes unless the text has a single quote and no double.
+static QString pyStrRepr(const QString &s)
+{
+    const bool dq = s.contains(u'\'') && !s.contains(u'"');
+    const QChar q = dq ? u'"' : u'\'';
+    QString out(q);
+    for (QChar c : s) {
+        if (c == u'\\')
+            out += QStringLiteral("\\\\");
+        else if (c == q)
+            out += u'\\' + QString(c);
+        else if (c == u'\n')
+            out += QStringLiteral("\\n");
+        else
+            out += c;
+    }
+    return out + q;
+}
+
+QString pyRepr(const Value &v, int level)
+{
+    // reprlib.repr's limits: maxlevel 6, maxlist 6, maxstring 30
+    switch (v.kind) {
+    case Value::Kind::None: return QStringLiteral("None");
+    case Value::Kind::Bool: return v.b ? QStringLiteral("True") : QStringLiteral("False");
+    case Value::Kind::Int: return QString::number(v.i);
+    case Value::Kind::Double: {
+        QString t = QString::number(v.d, 'g', 17);
+        for (int p = 1; p <= 17; ++p) { // shortest text that reads back the same, as repr(float)
+            t = QString::number(v.d, 'g', p);
+            if (t.toDouble() == v.d)
+                break;
+        }
+        if (!t.contains(u'.') && !t.contains(u'e') && !t.contains(u'n') && !t.contains(u'i'))
+            t += QStringLiteral(".0");
+        return t;
+    }
+    case Value::Kind::Str: {
+        QString r = pyStrRepr(v.s);
+        if (level >= 0 && r.size() > 30) // reprlib: keep the ends
+            r = r.left(13) + QStringLiteral("...") + r.right(14);
+        return r;
+    }
+    case Value::Kind::List:
+    case Value::Kind::Tuple:
+    case Value::Kind::Set: {
+        const bool list = v.kind == Value::Kind::List;
+        const QString open = list ? QStringLiteral("[") : (v.kind == Value::Kind::Tuple ? QStringLiteral("(") : QStringLiteral("{"));
+        const QString close = list ? QStringLiteral("]") : (v.kind == Value::Kind::Tuple ? QStringLiteral(")") : QStringLiteral("}"));
+        if (v.items->empty())
+            return v.kind == Value::Kind::Set ? QStringLiteral("set()") : open + close;
+        if (level >= 6)
+            return open + QStringLiteral("...") + close;
+        QStringList parts;
+        for (size_t i = 0; i < v.items->size() && i < 6; ++i)
+            parts << pyRepr((*v.items)[i], level + 1);
+        if (v.items->size() > 6)
+            parts << QStringLiteral("...");
+        QString body = parts.join(QStringLiteral(", "));
+        if (v.kind == Value::Kind::Tuple && v.items->size() == 1)
+            body += u',';
+        return open + body + close;
+    }
+    case Value::Kind::Obj:
+        if (const ExcObj *e = v.exception())
+            return e->type + u'(' + (e->hasArg ? pyStrRepr(e->message) : QString()) + u')';
+        if (v.obj->kind == ObjKind::Task)
+            return QStringLiteral("<Task name='%1'>").arg(static_cast<Task *>(v.obj)->name);
+        return QStringLiteral("<Future>");
+    }
+    return {};
+}
+
 static QString futureRepr(const Future &f)
 {
     const QString cls = f.pyFuture ? QStringLiteral("Future") : QStringLiteral("_GatheringFuture");
@@ -31,7 +104,9 @@ static QString futureRepr(const Future &f)
         return u'<' + cls + u" cancelled>";
     if (!f.done())
         return u'<' + cls + u" pending>";
-    return u'<' + cls + u" finished>";
+    if (ExcObj *e = f.storedException())
+        return u'<' + cls + u" finished exception=" + pyRepr(Value::object(e), 0) + u'>';
+    return u'<' + cls + u" finished result=" + pyRepr(f.resultValue(), 0) + u'>';
 }
 
 static QString stateName(Future::State s)
@@ -232,8 +307,9 @@ void Task::step(ExcObj *exc)
     if (m_coroDone) {
         m_body = QCoro::Task<>();
         frames.clear();
-        if (m_coroExc) // caught in __step: its frame (self = None on exit) and its callers join the traceback
-            m_coroExc->addFrame(rt->libFrame({Value::object(rt->runFrame)}));
+        if (m_coroExc) // caught in __step: its frame (self = None on exit) and its callers join the
+                       // traceback: __wakeup's (holding the future) when it called __step, up to run_until_complete
+            m_coroExc->addFrame(rt->libFrame({Value::object(m_wokenBy), Value::object(rt->runFrame)}));
         if (!m_coroExc) {
             if (m_mustCancel) {
                 m_mustCancel = false;
@@ -275,6 +351,7 @@ void Task::wakeup(Future *f)
     // as tasks.py Task.__wakeup
     rt->loop().trace().add({rt->loop().time(), rt->loop().iteration(), 0, index, f->id, EventKind::Woken, 0});
     ExcObj *exc = nullptr;
+    m_wokenBy = f;
     try {
         f->result();
     } catch (const PyRaise &r) {
@@ -283,6 +360,7 @@ void Task::wakeup(Future *f)
         exc->addFrame(rt->libFrame({Value::object(f), Value::object(rt->runFrame)}));
     }
     step(exc);
+    m_wokenBy = nullptr;
 }
 
 void Task::fire(Handle &h)

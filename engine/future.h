@@ -160,6 +160,7 @@ private:
     Future *m_yielded = nullptr;
     bool m_yieldedBare = false;
     ExcObj *m_sendExc = nullptr;
+    Future *m_wokenBy = nullptr; // the future whose __wakeup called the running __step
 };
 
 // tasks._GatheringFuture

@@ -144,6 +144,9 @@ struct Frame final : Object {
     }
 };
 
+// Python's repr() of a value, with reprlib's limits (level 0 = top).
+QString pyRepr(const Value &v, int level = 0);
+
 // Exception hierarchy of the asyncgraph/1 types (unknown names derive from Exception).
 bool excIsSubclass(const QString &type, const QString &base);
 bool excIsKnownType(const QString &type);

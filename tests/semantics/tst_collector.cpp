@@ -286,12 +286,7 @@ private Q_SLOTS:
 
     void outcome()
     {
-        // Engine: the frames a stored exception keeps reach run_until_complete (the entry task),
-        // but not the __wakeup frame's `future`: the future that woke a task which then failed
-        // is collected although CPython keeps it.
-        static const char kWakeup[] = "engine: __wakeup's frame (the waking future) is not kept by the failed task's traceback";
         verifyOutcomeRow({
-            {"wakeup_frame_keeps_future", "diag", kWakeup},
             // The engine never sets "excluded" (conformance skips such runs by the golden's flag,
             // so this only shows in `asyncscope run` output).
             {"collected_with_cleanup_excluded", "diag", "engine: outcome.excluded is never set"},
