@@ -1512,8 +1512,15 @@ LoadResult loadGraphFile(const QString &path)
         result.error = path + u": cannot read: " + file.errorString();
         return result;
     }
-    // Read one byte past the limit instead of trusting size(): devices and pipes report 0.
-    const QByteArray data = file.read(kMaxDocumentBytes + 1);
+    // Read in chunks up to one byte past the limit instead of trusting size() (devices and
+    // pipes report 0) and without reserving the whole limit for every small file.
+    QByteArray data;
+    while (data.size() <= kMaxDocumentBytes) {
+        const QByteArray chunk = file.read(std::min<qint64>(1 << 20, kMaxDocumentBytes + 1 - data.size()));
+        if (chunk.isEmpty())
+            break;
+        data += chunk;
+    }
     if (file.error() != QFileDevice::NoError) {
         result.error = path + u": cannot read: " + file.errorString();
         return result;
