@@ -31,6 +31,7 @@ struct Injection {
     };
     Kind kind = Kind::Cancel;
     quint64 iteration = 0; // applied before the loop runs iteration `iteration + 1`
+    std::optional<double> time; // virtual time it was applied at (real-time play lets idle time pass)
     QString target;        // task name ("fetch#2") or named future ("gate"); empty for Collect
     bool hasMessage = false;
     QString message;
@@ -111,6 +112,7 @@ private:
     std::vector<Injection> m_script;
     size_t m_scriptPos = 0;
     void applyScript();
+    void catchUpRealTime();
     bool m_batchPosted = false;
     bool m_paused = false;
     bool m_realTime = false;

@@ -65,6 +65,7 @@ public:
 
     double time() const { return m_now; }
     void advance(double seconds) { m_now += seconds; } // a blocking step
+    void advanceTo(double t) { if (t > m_now) m_now = t; } // idle real time passing
     quint64 iteration() const { return m_iteration; }
 
     Handle *callSoon(Callback cb, Object *arg = nullptr, ExcObj *exc = nullptr, Value val = {});

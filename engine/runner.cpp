@@ -199,6 +199,8 @@ const char *Injection::kindName(Kind k)
 QJsonObject Injection::toJson() const
 {
     QJsonObject o{{QStringLiteral("iteration"), qint64(iteration)}, {QStringLiteral("op"), QLatin1String(kindName(kind))}};
+    if (time)
+        o.insert(QStringLiteral("time"), *time);
     if (kind != Kind::Collect)
         o.insert(QStringLiteral("target"), target);
     if (hasMessage)
@@ -232,6 +234,12 @@ std::optional<Injection> Injection::fromJson(const QJsonObject &o, QString *erro
     if (!it.isDouble() || it.toDouble() < 0 || it.toDouble() != std::floor(it.toDouble()) || it.toDouble() > 1e15)
         return fail(QStringLiteral("iteration: expected a whole number >= 0"));
     in.iteration = quint64(it.toDouble());
+    if (o.contains(QStringLiteral("time"))) {
+        const QJsonValue t = o.value(QStringLiteral("time"));
+        if (!t.isDouble() || !std::isfinite(t.toDouble()) || t.toDouble() < 0)
+            return fail(QStringLiteral("time: expected a number >= 0"));
+        in.time = t.toDouble();
+    }
     if (in.kind != Kind::Collect) {
         in.target = o.value(QStringLiteral("target")).toString();
         if (in.target.isEmpty())
@@ -285,7 +293,10 @@ bool Engine::inject(Injection in, QString *error)
         return fail(QStringLiteral("the run is over"));
     Runtime &rt = *m_rt;
     Loop &loop = rt.loop();
+    if (!m_paused)
+        catchUpRealTime();
     in.iteration = loop.iteration();
+    in.time = loop.time();
     Future *target = nullptr;
     if (in.kind != Injection::Kind::Collect) {
         for (Task *t : rt.tasks) {
@@ -381,10 +392,28 @@ void Engine::setScript(std::vector<Injection> script)
     m_scriptPos = 0;
 }
 
+void Engine::catchUpRealTime()
+{
+    // While playing in real time the clock runs between events too: let the idle time pass
+    // (never up to the next deadline, which the loop itself reaches as in virtual time).
+    if (!m_realTime || m_stage == Stage::NotStarted || m_stage == Stage::Finished)
+        return;
+    Loop &loop = m_rt->loop();
+    const double allowed = m_virtualBase + double(m_wall.nsecsElapsed()) * 1e-9 * m_speed;
+    const std::optional<double> next = loop.nextDeadline();
+    if (next && allowed > loop.time() && allowed < *next)
+        loop.advanceTo(allowed);
+}
+
 void Engine::applyScript()
 {
     while (m_scriptPos < m_script.size() && m_script[m_scriptPos].iteration <= m_rt->loop().iteration()) {
-        inject(m_script[m_scriptPos]); // a step that no longer applies is skipped
+        const Injection &in = m_script[m_scriptPos];
+        Loop &loop = m_rt->loop();
+        const std::optional<double> next = loop.nextDeadline();
+        if (in.time && next && *in.time > loop.time() && *in.time < *next)
+            loop.advanceTo(*in.time); // the idle time that passed before it, in real time
+        inject(in); // a step that no longer applies is skipped
         ++m_scriptPos;
     }
 }
@@ -529,6 +558,8 @@ void Engine::start()
 
 void Engine::pause()
 {
+    if (!m_paused)
+        catchUpRealTime();
     m_paused = true;
     if (m_wakeTimer)
         m_wakeTimer->stop();

@@ -35,6 +35,8 @@ std::vector<TaskStateAt> Trace::statesAfter(size_t n, size_t taskCount) const
         const Event &e = m_events[i];
         if (e.subject < 0 || size_t(e.subject) >= taskCount)
             continue;
+        if ((e.kind == EventKind::CancelRequested || e.kind == EventKind::Collected) && (e.flags & 1))
+            continue; // a future's event: its subject is a future id, not a task
         TaskStateAt &st = s[size_t(e.subject)];
         switch (e.kind) {
         case EventKind::TaskCreated:

@@ -216,7 +216,9 @@ private Q_SLOTS:
         Engine e(graphFrom(kInject));
         for (int i = 0; i < 3; ++i)
             QVERIFY(e.stepOnce());
-        QVERIFY(e.inject({Injection::Kind::Collect, 0, {}, false, {}, {}, {}}));
+        Injection collect;
+        collect.kind = Injection::Kind::Collect;
+        QVERIFY(e.inject(collect));
         e.runSync();
         const QJsonObject diag = e.outcome().value(QStringLiteral("diagnostics")).toObject();
         QCOMPARE(diag.value(QStringLiteral("destroyed_pending")).toArray(), QJsonArray{QStringLiteral("orphan")});
@@ -262,6 +264,37 @@ private Q_SLOTS:
         bad += R"(, "injections": [{"iteration": -1, "op": "cancel", "target": "sleeper"}]})";
         QVERIFY(!Engine::scriptFromGraph(*graphFrom(bad.constData()), &why));
         QCOMPARE(why, QStringLiteral("injections[0].iteration: expected a whole number >= 0"));
+    }
+
+    void realTimeInjectionKeepsItsTime()
+    {
+        // Paused while playing in real time, idle time has passed: an injection happens then,
+        // is recorded with that time, and a (virtual-time) replay reproduces it exactly.
+        auto g = graphFrom(kSleepers);
+        Engine e(g);
+        e.setRealTime(true, 20.0);
+        QSignalSpy progressed(&e, &Engine::progressed);
+        e.start();
+        QVERIFY(progressed.wait(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(e.runtime().tasks.size() == 3, 5000);
+        e.pause();
+        const double t = e.runtime().loop().time();
+        QVERIFY(t > 0.0 && t < 1.0);
+        Injection cancel;
+        cancel.kind = Injection::Kind::Cancel;
+        cancel.target = QStringLiteral("nap#2");
+        QVERIFY(e.inject(cancel));
+        QCOMPARE(*e.injections().front().time, t);
+        e.runSync();
+        QCOMPARE(taskOf(e.outcome(), QStringLiteral("nap#2")).value(QStringLiteral("finished")).toDouble(), t);
+
+        Engine replay(g);
+        replay.setScript(e.injections());
+        replay.runSync();
+        QCOMPARE(replay.outcome(), e.outcome());
+        // the script survives its JSON form
+        auto back = Injection::fromJson(e.injections().front().toJson(), nullptr);
+        QVERIFY(back && back->time && *back->time == t);
     }
 
     void stepOnceAdvancesOneIteration()
