@@ -26,7 +26,8 @@ int runWindow(const ascope::cli::GuiOptions &options)
     const bool screenshot = !options.screenshot.isEmpty();
     if (screenshot)
         window.setAttribute(Qt::WA_DontShowOnScreen);
-    window.resize(1280, 800);
+    if (screenshot)
+        window.resize(1280, 800); // otherwise the size the window had last time (QSettings)
 
     const QString path = options.file.isEmpty() ? ascope::MainWindow::defaultExample() : options.file;
     QString error;
@@ -36,11 +37,17 @@ int runWindow(const ascope::cli::GuiOptions &options)
         ascope::cli::printError(error);
         return ascope::cli::ExitUsage;
     }
-    if (loaded && options.run)
-        window.runGraph();
+    if (loaded && options.run) {
+        if (screenshot)
+            window.runToEndNow(); // the picture shows the end of the run
+        else
+            window.run();
+    }
 
     window.show();
     if (screenshot) {
+        QCoreApplication::processEvents();
+        window.prepareScreenshot();
         QCoreApplication::processEvents();
         const QPixmap picture = window.grab();
         if (!picture.save(options.screenshot, "PNG")) {
@@ -51,7 +58,7 @@ int runWindow(const ascope::cli::GuiOptions &options)
     }
     if (!loaded) {
         QMetaObject::invokeMethod(
-            &window, [&window, error] { window.showLoadError(error); }, Qt::QueuedConnection);
+            &window, [&window, error] { window.showError(QObject::tr("Cannot open task graph"), error); }, Qt::QueuedConnection);
     }
     return QApplication::exec();
 }

@@ -1,66 +1,207 @@
-// The main window: open a graph file, run it, and show the run's tasks in a table with a
-// one-line summary in the status bar.
+// The workbench: the graph editor in the middle, the live task table and the inspector in docks,
+// File/Edit/Run/Inject/View menus, run toolbar and a status bar with virtual time, loop
+// iteration and task counts. Runs happen on the GUI thread's event loop (Engine batches);
+// editing the document resets the run; live injections are saved into the document so that
+// Replay reproduces the run.
 #pragma once
 
-#include <QMainWindow>
+#include "engine.h"
 
-#include <memory>
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QPointer>
+
+#include <optional>
 
 class QAction;
+class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
+class QLineEdit;
+class QMenu;
+class QTableView;
+class QTimer;
 
 namespace ascope {
 
-struct Graph;
-class OutcomeTableModel;
-class TaskTableView;
+class GraphDocument;
+class GraphEditorView;
+class InspectorWidget;
+class TaskTableFilter;
+class TaskTableModel;
 
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 
 public:
+    enum class SaveChoice { Save, Discard, Cancel };
+    enum class RunMode { Idle, Running, Playing, RunningToTime, Paused, Finished };
+
     // The example opened when no file is given.
     static QString defaultExample();
+    // The bundled examples (qrc paths), in menu order.
+    static QStringList examplePaths();
 
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Loads a graph without any dialog. On failure keeps the current graph and returns false
-    // with "<path>: <where>: <what>" in *error.
+    // Loads a graph without any dialog (no prompt about unsaved changes either). On failure the
+    // current document stays and *error is "<path>: <where>: <what>".
     bool loadFile(const QString &path, QString *error = nullptr);
 
-    QString filePath() const { return m_path; }
-    const Graph *graph() const { return m_graph.get(); }
-    OutcomeTableModel *outcomeModel() const { return m_model; }
-    TaskTableView *taskTable() const { return m_table; }
-    QString statusText() const;
+    GraphDocument *document() const { return m_doc; }
+    GraphEditorView *editor() const { return m_editor; }
+    InspectorWidget *inspector() const { return m_inspector; }
+    TaskTableModel *taskModel() const { return m_taskModel; }
+    TaskTableFilter *taskFilter() const { return m_taskFilter; }
+    QTableView *taskView() const { return m_taskView; }
+    Engine *engine() const { return m_engine; }
+    RunMode runMode() const { return m_mode; }
+    QString filePath() const;
+    QString selectedTask() const; // the task table's current task (empty: none)
+    // The status bar's permanent fields, as shown.
+    QString timeText() const;
+    QString iterationText() const;
+    QString countsText() const;
+    QString runStatusText() const;
 
 public Q_SLOTS:
-    void openFile();                    // asks for a file, then loadFile; errors in a message box
-    void openPath(const QString &path); // loadFile; errors in a message box
-    void runGraph();
-    void showLoadError(const QString &message);
+    // File
+    void newDocument();
+    void openFile();                     // asks (unsaved changes, then a file name)
+    bool openPath(const QString &path);  // asks about unsaved changes; load errors in a message box
+    bool save();
+    bool saveAs();
+    // Run
+    void run();              // virtual time to the end
+    void play();             // real time x speed
+    void pause();
+    void step();             // one loop iteration
+    void runToTime();        // asks for a virtual time
+    void runUntil(double t); // pauses when the loop reaches t (or would have to pass it)
+    void resetRun();
+    void replay();           // reset, then run with the document's injection script
+    void runToEndNow();      // synchronous: for --run --screenshot
+    // Every dock shown, the graph fitted, the entry task selected: for --screenshot.
+    void prepareScreenshot();
+    void setSpeed(double speed);
+    // Inject on the selected task (or ask)
+    void injectCancel();
+    void injectForceTimeout();
+    void injectResolve();
+    void injectFail();
+    void injectDrop();
+    void injectCollect();
+    // Selection
+    void selectTask(const QString &name);
+    void showError(const QString &title, const QString &text);
 
 Q_SIGNALS:
-    void graphLoaded();
     void runFinished();
 
+protected:
+    // Hooks a test can override so that no modal loop runs.
+    virtual SaveChoice askSaveChanges();
+    virtual QString askOpenFileName();
+    virtual QString askSaveFileName();
+    virtual std::optional<double> askRunToTime(double now);
+    // `target` is the selected task (or the named future it awaits, for Resolve/Fail); empty
+    // when nothing fitting is selected. nullopt: the user cancelled.
+    virtual std::optional<Injection> askInjection(Injection::Kind kind, const QString &target);
+    virtual void reportError(const QString &title, const QString &text);
+
+    void closeEvent(QCloseEvent *event) override;
+    void dragEnterEvent(QDragEnterEvent *event) override;
+    void dropEvent(QDropEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
+    void createDocks();
     void createActions();
+    void createMenus();
+    void createToolBars();
+    void createStatusBar();
+    void readSettings();
+    void writeSettings() const;
+
+    bool maybeSave();
+    bool saveTo(const QString &path);
+    void addRecentFile(const QString &path);
+    void rebuildRecentMenu();
+    void rebuildExamplesMenu();
     void updateTitle();
-    void updateStatus();
+    void updateActions();
+    void updateRunViews();
 
-    std::shared_ptr<const Graph> m_graph;
-    QString m_path;
-    bool m_running = false;
+    // The engine of the current run, made when first needed (nullptr when the graph is invalid:
+    // the status bar then says why).
+    Engine *ensureEngine(bool withScript = false);
+    void onEngineProgressed();
+    void onEngineFinished();
+    void onDocumentEdited();
+    void driveToTime();
+    void rebasePlayClock();
+    void updateTimeLabel();
+    void storeInjections();
+    void inject(Injection in);
+    bool runIsOver() const;
 
-    OutcomeTableModel *m_model = nullptr;
-    TaskTableView *m_table = nullptr;
-    QLabel *m_statusLabel = nullptr;
+    void onTaskRowChanged();
+    void onNodeSelected(const QString &id);
+    QString awaitedFutureOf(const QString &task) const;
+
+    GraphDocument *m_doc = nullptr;
+    GraphEditorView *m_editor = nullptr;
+    InspectorWidget *m_inspector = nullptr;
+    TaskTableModel *m_taskModel = nullptr;
+    TaskTableFilter *m_taskFilter = nullptr;
+    QTableView *m_taskView = nullptr;
+    QLineEdit *m_filterText = nullptr;
+    QComboBox *m_filterState = nullptr;
+    QPointer<Engine> m_engine;
+    RunMode m_mode = RunMode::Idle;
+    bool m_replaying = false;
+    bool m_storingInjections = false;
+    bool m_syncingSelection = false;
+    double m_runToTarget = 0;
+    QTimer *m_driver = nullptr;
+    double m_speed = 1.0;
+    // Play: the clock shown between events (virtual time at the start + wall time x speed).
+    QTimer *m_playClock = nullptr;
+    QElapsedTimer m_playWall;
+    double m_playBase = 0;
+
+    QDoubleSpinBox *m_speedBox = nullptr;
+    QLabel *m_timeLabel = nullptr;
+    QLabel *m_iterationLabel = nullptr;
+    QLabel *m_countsLabel = nullptr;
+    QLabel *m_runLabel = nullptr;
+
+    QMenu *m_recentMenu = nullptr;
+    QMenu *m_examplesMenu = nullptr;
+    QMenu *m_viewMenu = nullptr;
+
+    QAction *m_newAction = nullptr;
     QAction *m_openAction = nullptr;
-    QAction *m_runAction = nullptr;
+    QAction *m_saveAction = nullptr;
+    QAction *m_saveAsAction = nullptr;
     QAction *m_quitAction = nullptr;
+    QAction *m_undoAction = nullptr;
+    QAction *m_redoAction = nullptr;
+    QAction *m_runAction = nullptr;
+    QAction *m_playAction = nullptr;
+    QAction *m_pauseAction = nullptr;
+    QAction *m_stepAction = nullptr;
+    QAction *m_runToTimeAction = nullptr;
+    QAction *m_resetAction = nullptr;
+    QAction *m_replayAction = nullptr;
+    QAction *m_cancelAction = nullptr;
+    QAction *m_timeoutAction = nullptr;
+    QAction *m_resolveAction = nullptr;
+    QAction *m_failAction = nullptr;
+    QAction *m_dropAction = nullptr;
+    QAction *m_collectAction = nullptr;
 };
 
 } // namespace ascope

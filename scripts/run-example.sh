@@ -9,9 +9,9 @@ cmake --preset release
 cmake --build --preset release --target asyncscope -j "${ASYNCSCOPE_JOBS:-$(nproc)}"
 
 app=build/release/app/asyncscope
-example=resources/examples/taskgroup-failure.json
+example=resources/examples/taskgroup-cancel-child.json
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
-    shot=build/release/taskgroup-failure.png
+    shot=build/release/taskgroup-cancel-child.png
     "$app" "$example" --run --screenshot "$shot" "$@"
     echo "No display: ran $example and saved the window to $shot"
     echo "(for a real window: xvfb-run -a $app $example, or run this script on a desktop)"

@@ -1,0 +1,586 @@
+// The graph editor view over a GraphDocument, offscreen: the scene mirrors the document (items,
+// edges, incremental updates), mouse and keyboard edits go through the document's undo stack,
+// auto-layout is one command, selection signals. Checks models and items, not pixels; with
+// ASYNCSCOPE_SCREENSHOT_DIR set, screenshots() also saves PNGs of laid-out graphs to look at.
+#include "grapheditor.h"
+#include "graphdocument.h"
+#include "graphitems.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTest>
+#include <QUndoStack>
+
+using namespace Qt::StringLiterals;
+using ascope::GraphDocument;
+using ascope::GraphEdgeItem;
+using ascope::GraphEditorView;
+using ascope::GraphNodeItem;
+
+namespace {
+
+// Every relation kind, nested bodies, counts, a reference target (no edge) and a self-loop.
+const char kEveryRelation[] = R"({"format": "asyncgraph/1", "name": "every relation",
+ "nodes": [
+  {"id": "main", "steps": [
+    {"op": "spawn", "node": "worker", "args": {"n": 2}, "as": "$w"},
+    {"op": "await", "target": "leaf"},
+    {"op": "gather", "children": ["leaf", {"node": "worker", "count": 3}], "as": "$g"},
+    {"op": "try", "body": [{"op": "wait_for", "target": "leaf", "timeout": 0.5}],
+     "except": [{"types": ["TimeoutError"], "body": [{"op": "await", "target": "leaf"}]}]},
+    {"op": "shield", "target": "$w"},
+    {"op": "return", "value": "ok"}]},
+  {"id": "worker", "params": {"n": 1}, "steps": [
+    {"op": "taskgroup", "children": ["leaf", "leaf"]},
+    {"op": "wait", "children": ["leaf"], "return_when": "FIRST_COMPLETED"},
+    {"op": "as_completed", "children": ["leaf"]},
+    {"op": "repeat", "times": 2, "body": [{"op": "shield", "target": "leaf"}]}]},
+  {"id": "leaf", "steps": [{"op": "sleep", "seconds": 1}]},
+  {"id": "loop", "steps": [{"op": "await", "target": "loop"}]}
+ ]})";
+
+// Three nodes with stored positions, far apart.
+const char kPositioned[] = R"({"format": "asyncgraph/1", "name": "positioned",
+ "nodes": [
+  {"id": "main", "ui": {"x": 0, "y": 0}, "steps": [
+    {"op": "gather", "children": ["a", "b"]}, {"op": "return", "value": 1}]},
+  {"id": "a", "ui": {"x": -200, "y": 300}, "steps": [{"op": "sleep", "seconds": 1}]},
+  {"id": "b", "ui": {"x": 200, "y": 300}, "steps": [{"op": "await", "target": "a"}]}
+ ]})";
+
+QString conformance(const char *name)
+{
+    return QStringLiteral(ASYNCSCOPE_SOURCE_DIR "/tests/conformance/") + QString::fromUtf8(name);
+}
+
+QString fixture(const char *name)
+{
+    return QStringLiteral(ASYNCSCOPE_TEST_DATA "/") + QString::fromUtf8(name);
+}
+
+QList<GraphNodeItem *> nodeItems(const GraphEditorView &view)
+{
+    QList<GraphNodeItem *> out;
+    const QList<QGraphicsItem *> items = view.scene()->items();
+    for (QGraphicsItem *item : items) {
+        if (auto *n = qgraphicsitem_cast<GraphNodeItem *>(item))
+            out.append(n);
+    }
+    return out;
+}
+
+QList<GraphEdgeItem *> edgeItems(const GraphEditorView &view)
+{
+    QList<GraphEdgeItem *> out;
+    const QList<QGraphicsItem *> items = view.scene()->items();
+    for (QGraphicsItem *item : items) {
+        if (auto *e = qgraphicsitem_cast<GraphEdgeItem *>(item))
+            out.append(e);
+    }
+    return out;
+}
+
+GraphNodeItem *nodeItem(const GraphEditorView &view, const QString &id)
+{
+    const QList<GraphNodeItem *> nodes = nodeItems(view);
+    for (GraphNodeItem *n : nodes) {
+        if (n->id() == id)
+            return n;
+    }
+    return nullptr;
+}
+
+// "main>leaf:await ×2", sorted.
+QStringList edgeLabels(const GraphEditorView &view)
+{
+    QStringList out;
+    const QList<GraphEdgeItem *> edges = edgeItems(view);
+    for (GraphEdgeItem *e : edges)
+        out << e->from()->id() + u'>' + e->to()->id() + u':' + e->label();
+    out.sort();
+    return out;
+}
+
+bool noOverlaps(const GraphEditorView &view)
+{
+    const QList<GraphNodeItem *> nodes = nodeItems(view);
+    for (int i = 0; i < nodes.size(); ++i) {
+        for (int j = i + 1; j < nodes.size(); ++j) {
+            if (nodes[i]->sceneBox().intersects(nodes[j]->sceneBox()))
+                return false;
+        }
+    }
+    return true;
+}
+
+// A point inside a node's header, in viewport coordinates.
+QPoint headerPoint(const GraphEditorView &view, const QString &id)
+{
+    const QRectF box = nodeItem(view, id)->sceneBox();
+    return view.mapFromScene(box.topLeft() + QPointF(box.width() / 2, 8));
+}
+
+void loadOrFail(GraphDocument &doc, const QByteArray &json)
+{
+    QString error;
+    if (!doc.loadJson(json, u"test"_s, &error))
+        qFatal("fixture does not load: %s", qPrintable(error));
+}
+
+} // namespace
+
+class TestGraphEditor : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void loadMirrorsDocument_data();
+    void loadMirrorsDocument();
+    void nodeText();
+    void loadWithoutPositionsStaysClean();
+    void incrementalUpdates();
+    void dragMovesNode_data();
+    void dragMovesNode();
+    void rubberBandSelects();
+    void deleteKeyRemovesNode();
+    void duplicateCopyPaste();
+    void autoLayoutIsOneCommand_data();
+    void autoLayoutIsOneCommand();
+    void selectNodeEmitsSignal();
+    void doubleClickActivates();
+    void zoomLimits();
+    void nodeStates();
+    void screenshots_data();
+    void screenshots();
+
+private:
+    GraphDocument *m_doc = nullptr;
+    GraphEditorView *m_view = nullptr;
+};
+
+void TestGraphEditor::init()
+{
+    m_doc = new GraphDocument;
+    m_view = new GraphEditorView(m_doc);
+    m_view->resize(1000, 720);
+    m_view->show();
+    QApplication::setActiveWindow(m_view);
+    QVERIFY(QTest::qWaitForWindowActive(m_view));
+    m_view->setFocus();
+}
+
+void TestGraphEditor::cleanup()
+{
+    delete m_view;
+    m_view = nullptr;
+    delete m_doc;
+    m_doc = nullptr;
+}
+
+void TestGraphEditor::loadMirrorsDocument_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QStringList>("edges");
+
+    QTest::newRow("taskgroup failure") << conformance("10-taskgroup-failure.json") << QByteArray()
+        << QStringList{u"main>boom:taskgroup"_s, u"main>slow:taskgroup \u00d72"_s};
+    QTest::newRow("churn timeouts") << fixture("churn-timeouts.json") << QByteArray()
+        << QStringList{u"main>worker:taskgroup \u00d7200"_s, u"worker>slow:wait_for"_s};
+    QTest::newRow("shield references") << conformance("06-shield.json") << QByteArray()
+        << QStringList{u"main>sub:spawn \u00d72"_s};
+    QTest::newRow("every relation") << QString() << QByteArray(kEveryRelation)
+        << QStringList{u"loop>loop:await"_s,         u"main>leaf:await \u00d72"_s,
+                       u"main>leaf:gather"_s,        u"main>leaf:wait_for"_s,
+                       u"main>worker:gather \u00d73"_s, u"main>worker:spawn"_s,
+                       u"worker>leaf:as_completed"_s, u"worker>leaf:shield"_s,
+                       u"worker>leaf:taskgroup \u00d72"_s, u"worker>leaf:wait"_s};
+}
+
+void TestGraphEditor::loadMirrorsDocument()
+{
+    QFETCH(QString, path);
+    QFETCH(QByteArray, json);
+    QFETCH(QStringList, edges);
+
+    QString error;
+    QVERIFY2(path.isEmpty() ? m_doc->loadJson(json, u"inline"_s, &error) : m_doc->load(path, &error),
+             qPrintable(error));
+    QCOMPARE(nodeItems(*m_view).size(), m_doc->nodeCount());
+    for (const QString &id : m_doc->nodeIds())
+        QVERIFY2(nodeItem(*m_view, id), qPrintable(id));
+    QCOMPARE(edgeItems(*m_view).size(), edges.size());
+    QCOMPARE(edgeLabels(*m_view), edges);
+    QVERIFY(noOverlaps(*m_view));
+    // Every edge has a real curve and an arrowhead's worth of extent.
+    for (GraphEdgeItem *e : edgeItems(*m_view))
+        QVERIFY(e->path().length() > 10);
+}
+
+void TestGraphEditor::nodeText()
+{
+    using ascope::stepSummary;
+    auto step = [](const char *json) { return QJsonDocument::fromJson(json).object(); };
+    QCOMPARE(stepSummary(step(R"({"op": "sleep", "seconds": 1.5})")), u"sleep 1.5"_s);
+    QCOMPARE(stepSummary(step(R"({"op": "await", "target": "fetch"})")), u"await fetch"_s);
+    QCOMPARE(stepSummary(step(R"({"op": "gather", "children": ["a", {"node": "b", "count": 3}], "as": "$r"})")),
+             u"$r = gather [a, b\u00d73]"_s);
+    QCOMPARE(stepSummary(step(R"({"op": "wait_for", "target": "slow", "timeout": 0.5})")),
+             u"wait_for slow, 0.5"_s);
+    QCOMPARE(stepSummary(step(R"({"op": "taskgroup", "children": [{"node": "w", "count": 200}]})")),
+             u"taskgroup [w\u00d7200]"_s);
+    QCOMPARE(stepSummary(step(R"({"op": "return", "value": "ok"})")), u"return 'ok'"_s);
+    QCOMPARE(stepSummary(step(R"({"op": "raise", "type": "ValueError", "message": "bad input"})")),
+             u"raise ValueError('bad input')"_s);
+    QCOMPARE(stepSummary(step(R"({"op": "spawn", "node": "fetch", "args": {"d": 2}, "as": "$h"})")),
+             u"$h = spawn fetch(d=2)"_s);
+    QCOMPARE(stepSummary(step(R"({"op": "try", "body": [{"op": "sleep", "seconds": 5}],
+                                  "finally": [{"op": "sleep", "seconds": 0.25}]})")),
+             u"try: sleep 5 finally: sleep 0.25"_s);
+    QCOMPARE(stepSummary(step(R"({"op": "repeat", "times": 100, "body": [{"op": "try",
+                                  "body": [{"op": "wait_for", "target": "slow", "timeout": 0.5}],
+                                  "except": [{"types": ["TimeoutError"]}]}]})")),
+             u"repeat 100: try \u2026 except TimeoutError"_s);
+    QCOMPARE(stepSummary(step(R"({"op": "cancel", "target": "$t", "message": "stop"})")),
+             u"$t.cancel('stop')"_s);
+    QCOMPARE(ascope::nodeTitle(step(R"({"id": "fetch", "params": {"d": 1.5, "n": null}})")),
+             u"fetch(d=1.5, n=None)"_s);
+}
+
+void TestGraphEditor::loadWithoutPositionsStaysClean()
+{
+    QString error;
+    QVERIFY2(m_doc->load(conformance("10-taskgroup-failure.json"), &error), qPrintable(error));
+    QVERIFY(!m_doc->hasPositions());
+    QVERIFY(!m_doc->isModified());
+    QCOMPARE(m_doc->undoStack()->count(), 0);
+    // Laid out on screen: entry on top, the children below it, nothing overlapping.
+    QVERIFY(noOverlaps(*m_view));
+    const QRectF main = nodeItem(*m_view, u"main"_s)->sceneBox();
+    QVERIFY(nodeItem(*m_view, u"slow"_s)->sceneBox().top() > main.bottom());
+    QVERIFY(nodeItem(*m_view, u"boom"_s)->sceneBox().top() > main.bottom());
+}
+
+void TestGraphEditor::incrementalUpdates()
+{
+    loadOrFail(*m_doc, kPositioned);
+    QCOMPARE(edgeLabels(*m_view), (QStringList{u"b>a:await"_s, u"main>a:gather"_s, u"main>b:gather"_s}));
+    GraphNodeItem *a = nodeItem(*m_view, u"a"_s);
+
+    // Added: an item at the given position.
+    QVERIFY(m_doc->addNode(u"c"_s, QPointF(500, 0)));
+    QVERIFY(nodeItem(*m_view, u"c"_s));
+    QCOMPARE(nodeItem(*m_view, u"c"_s)->pos(), QPointF(500, 0));
+
+    // Changed: a new step adds an edge (and a line).
+    QVERIFY(m_doc->insertStep(u"c"_s, 0, QJsonObject{{u"op"_s, u"spawn"_s}, {u"node"_s, u"a"_s}}));
+    QVERIFY(edgeLabels(*m_view).contains(u"c>a:spawn"_s));
+    QCOMPARE(edgeItems(*m_view).size(), 4);
+
+    // Renamed: the same item, new id; edges of and to it follow.
+    QVERIFY(m_doc->renameNode(u"a"_s, u"alpha"_s));
+    QCOMPARE(nodeItem(*m_view, u"alpha"_s), a);
+    QCOMPARE(edgeLabels(*m_view), (QStringList{u"b>alpha:await"_s, u"c>alpha:spawn"_s,
+                                               u"main>alpha:gather"_s, u"main>b:gather"_s}));
+
+    // Moved: the item follows the document.
+    m_doc->setNodePosition(u"alpha"_s, QPointF(-400, 320));
+    QCOMPARE(a->pos(), QPointF(-400, 320));
+
+    // Removed: item and edges go; undo brings everything back.
+    QVERIFY(m_doc->removeNode(u"alpha"_s));
+    QVERIFY(!nodeItem(*m_view, u"alpha"_s));
+    QCOMPARE(edgeLabels(*m_view), QStringList{u"main>b:gather"_s});
+    m_doc->undoStack()->undo();
+    QCOMPARE(edgeItems(*m_view).size(), 4);
+    QCOMPARE(nodeItem(*m_view, u"alpha"_s)->pos(), QPointF(-400, 320));
+
+    // Everything undone: back to the loaded document.
+    while (m_doc->undoStack()->canUndo())
+        m_doc->undoStack()->undo();
+    QCOMPARE(nodeItems(*m_view).size(), 3);
+    QCOMPARE(edgeLabels(*m_view), (QStringList{u"b>a:await"_s, u"main>a:gather"_s, u"main>b:gather"_s}));
+    QCOMPARE(nodeItem(*m_view, u"a"_s)->pos(), QPointF(-200, 300));
+}
+
+void TestGraphEditor::dragMovesNode_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("path");
+    QTest::newRow("stored positions") << QByteArray(kPositioned) << QString();
+    QTest::newRow("laid out on screen only") << QByteArray() << conformance("10-taskgroup-failure.json");
+}
+
+void TestGraphEditor::dragMovesNode()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, path);
+    QString error;
+    QVERIFY2(path.isEmpty() ? m_doc->loadJson(json, u"inline"_s, &error) : m_doc->load(path, &error),
+             qPrintable(error));
+    const bool stored = m_doc->hasPositions();
+
+    const QString id = u"main"_s;
+    GraphNodeItem *item = nodeItem(*m_view, id);
+    const QPointF before = item->pos();
+    const QPoint from = headerPoint(*m_view, id);
+    const QPoint to = from + QPoint(90, 60);
+    const QPointF sceneDelta = m_view->mapToScene(to) - m_view->mapToScene(from);
+
+    QTest::mousePress(m_view->viewport(), Qt::LeftButton, {}, from);
+    QTest::mouseMove(m_view->viewport(), from + QPoint(30, 20));
+    QTest::mouseMove(m_view->viewport(), to);
+    QTest::mouseRelease(m_view->viewport(), Qt::LeftButton, {}, to);
+
+    QVERIFY(m_doc->isModified());
+    QCOMPARE(m_doc->undoStack()->count(), 1);
+    QVERIFY(m_doc->hasPositions()); // on-screen positions were stored with the move
+    const QPointF after = m_doc->nodePosition(id);
+    QVERIFY2(std::abs(after.x() - (before.x() + sceneDelta.x())) <= 1
+                 && std::abs(after.y() - (before.y() + sceneDelta.y())) <= 1,
+             qPrintable(u"moved to %1,%2"_s.arg(after.x()).arg(after.y())));
+    QCOMPARE(item->pos(), after);
+    QCOMPARE(m_view->selectedNode(), id);
+
+    // One undo restores the position and the document.
+    m_doc->undoStack()->undo();
+    QCOMPARE(item->pos(), before);
+    QCOMPARE(m_doc->hasPositions(), stored);
+    QVERIFY(!m_doc->isModified());
+    if (stored)
+        QCOMPARE(m_doc->nodePosition(id), before);
+}
+
+void TestGraphEditor::rubberBandSelects()
+{
+    loadOrFail(*m_doc, kPositioned);
+    m_view->fitAll();
+    // From above-left of everything to the middle of main: only main is touched.
+    const QRectF main = nodeItem(*m_view, u"main"_s)->sceneBox();
+    const QRectF b = nodeItem(*m_view, u"b"_s)->sceneBox();
+    const QPoint start = m_view->mapFromScene(main.topLeft() - QPointF(20, 20));
+    QTest::mousePress(m_view->viewport(), Qt::LeftButton, {}, start);
+    QTest::mouseMove(m_view->viewport(), start + QPoint(5, 5));
+    QTest::mouseMove(m_view->viewport(), m_view->mapFromScene(main.center()));
+    QTest::mouseRelease(m_view->viewport(), Qt::LeftButton, {}, m_view->mapFromScene(main.center()));
+    QCOMPARE(m_view->selectedNodes(), QStringList{u"main"_s});
+
+    // A band around everything selects all three; nothing moved, nothing to undo.
+    QRectF all = main.united(b).united(nodeItem(*m_view, u"a"_s)->sceneBox());
+    const QPoint s2 = m_view->mapFromScene(all.topLeft() - QPointF(10, 10));
+    const QPoint e2 = m_view->mapFromScene(all.bottomRight() + QPointF(10, 10));
+    QTest::mousePress(m_view->viewport(), Qt::LeftButton, {}, s2);
+    QTest::mouseMove(m_view->viewport(), s2 + QPoint(5, 5));
+    QTest::mouseMove(m_view->viewport(), e2);
+    QTest::mouseRelease(m_view->viewport(), Qt::LeftButton, {}, e2);
+    QCOMPARE(m_view->selectedNodes(), (QStringList{u"main"_s, u"a"_s, u"b"_s}));
+    QCOMPARE(m_doc->undoStack()->count(), 0);
+}
+
+void TestGraphEditor::deleteKeyRemovesNode()
+{
+    QString error;
+    QVERIFY2(m_doc->load(conformance("10-taskgroup-failure.json"), &error), qPrintable(error));
+    m_view->selectNode(u"boom"_s);
+    QTest::keyClick(m_view, Qt::Key_Delete);
+    QCOMPARE(m_doc->nodeCount(), 2);
+    QVERIFY(!nodeItem(*m_view, u"boom"_s));
+    QCOMPARE(nodeItems(*m_view).size(), 2);
+    QCOMPARE(edgeLabels(*m_view), QStringList{u"main>slow:taskgroup \u00d72"_s});
+    QCOMPARE(m_view->selectedNode(), QString());
+
+    m_doc->undoStack()->undo();
+    QCOMPARE(m_doc->nodeCount(), 3);
+    QVERIFY(nodeItem(*m_view, u"boom"_s));
+    QCOMPARE(edgeItems(*m_view).size(), 2);
+    QVERIFY(!m_doc->isModified());
+
+    // Several selected nodes: one undo step.
+    m_view->selectNode(u"slow"_s);
+    nodeItem(*m_view, u"boom"_s)->setSelected(true);
+    QTest::keyClick(m_view, Qt::Key_Delete);
+    QCOMPARE(m_doc->nodeIds(), QStringList{u"main"_s});
+    QCOMPARE(m_doc->undoStack()->count(), 1);
+    m_doc->undoStack()->undo();
+    QCOMPARE(m_doc->nodeCount(), 3);
+}
+
+void TestGraphEditor::duplicateCopyPaste()
+{
+    loadOrFail(*m_doc, kPositioned);
+    m_view->selectNode(u"a"_s);
+    QTest::keyClick(m_view, Qt::Key_D, Qt::ControlModifier);
+    QCOMPARE(m_doc->nodeCount(), 4);
+    const QString copy = m_view->selectedNode();
+    QVERIFY(!copy.isEmpty() && copy != u"a");
+    QVERIFY(nodeItem(*m_view, copy));
+    QCOMPARE(m_doc->undoStack()->count(), 1);
+
+    m_view->selectNode(u"b"_s);
+    QTest::keyClick(m_view, Qt::Key_C, Qt::ControlModifier);
+    QVERIFY(!QApplication::clipboard()->text().isEmpty());
+    QTest::keyClick(m_view, Qt::Key_V, Qt::ControlModifier);
+    QCOMPARE(m_doc->nodeCount(), 5);
+    const QString pasted = m_view->selectedNode();
+    QVERIFY(!pasted.isEmpty() && pasted != u"b");
+    // The pasted node is offset from the original, and still awaits a.
+    QVERIFY(m_doc->nodePosition(pasted) != m_doc->nodePosition(u"b"_s));
+    QVERIFY(edgeLabels(*m_view).contains(pasted + u">a:await"));
+    QCOMPARE(m_doc->undoStack()->count(), 2);
+    m_doc->undoStack()->undo();
+    QVERIFY(!nodeItem(*m_view, pasted));
+
+    // The actions are there for menus too, with their shortcuts.
+    QStringList texts;
+    for (QAction *a : m_view->editActions()) {
+        if (!a->isSeparator())
+            texts << a->text();
+    }
+    QVERIFY(texts.contains(u"Delete"_s) && texts.contains(u"Paste"_s) && texts.contains(u"Auto Layout"_s));
+}
+
+void TestGraphEditor::autoLayoutIsOneCommand_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("path");
+    QTest::newRow("stored positions") << QByteArray(kPositioned) << QString();
+    QTest::newRow("no positions") << QByteArray() << conformance("10-taskgroup-failure.json");
+    QTest::newRow("every relation") << QByteArray(kEveryRelation) << QString();
+}
+
+void TestGraphEditor::autoLayoutIsOneCommand()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, path);
+    QString error;
+    QVERIFY2(path.isEmpty() ? m_doc->loadJson(json, u"inline"_s, &error) : m_doc->load(path, &error),
+             qPrintable(error));
+    const bool stored = m_doc->hasPositions();
+    QHash<QString, QPointF> before;
+    for (GraphNodeItem *n : nodeItems(*m_view))
+        before.insert(n->id(), n->pos());
+
+    m_view->autoLayout();
+    QCOMPARE(m_doc->undoStack()->count(), 1);
+    QVERIFY(m_doc->hasPositions());
+    QVERIFY(noOverlaps(*m_view));
+    for (GraphNodeItem *n : nodeItems(*m_view))
+        QCOMPARE(n->pos(), m_doc->nodePosition(n->id()));
+
+    m_doc->undoStack()->undo();
+    QCOMPARE(m_doc->hasPositions(), stored);
+    QVERIFY(!m_doc->isModified());
+    for (GraphNodeItem *n : nodeItems(*m_view))
+        QCOMPARE(n->pos(), before.value(n->id()));
+}
+
+void TestGraphEditor::selectNodeEmitsSignal()
+{
+    loadOrFail(*m_doc, kPositioned);
+    QSignalSpy spy(m_view, &GraphEditorView::nodeSelected);
+    m_view->selectNode(u"b"_s);
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(spy.at(0).at(0).toString(), u"b"_s);
+    QCOMPARE(m_view->selectedNode(), u"b"_s);
+    // Centred.
+    const QPointF centre = m_view->mapToScene(m_view->viewport()->rect().center());
+    QVERIFY(QLineF(centre, nodeItem(*m_view, u"b"_s)->sceneBoundingRect().center()).length() < 2);
+
+    // A click selects too; clearing the selection says so with an empty id.
+    QTest::mouseClick(m_view->viewport(), Qt::LeftButton, {}, headerPoint(*m_view, u"a"_s));
+    QCOMPARE(spy.count(), 2);
+    QCOMPARE(spy.at(1).at(0).toString(), u"a"_s);
+    m_view->selectNode(QString());
+    QCOMPARE(spy.count(), 3);
+    QCOMPARE(spy.at(2).at(0).toString(), QString());
+}
+
+void TestGraphEditor::doubleClickActivates()
+{
+    loadOrFail(*m_doc, kPositioned);
+    QSignalSpy spy(m_view, &GraphEditorView::nodeActivated);
+    QTest::mouseDClick(m_view->viewport(), Qt::LeftButton, {}, headerPoint(*m_view, u"a"_s));
+    QCOMPARE(spy.count(), 1);
+    QCOMPARE(spy.at(0).at(0).toString(), u"a"_s);
+}
+
+void TestGraphEditor::zoomLimits()
+{
+    loadOrFail(*m_doc, kPositioned);
+    for (int i = 0; i < 30; ++i)
+        m_view->zoomIn();
+    QCOMPARE(m_view->zoom(), 4.0);
+    for (int i = 0; i < 60; ++i)
+        m_view->zoomOut();
+    QCOMPARE(m_view->zoom(), 0.1);
+
+    // Ctrl+wheel zooms, a plain wheel does not.
+    m_view->fitAll();
+    const double z = m_view->zoom();
+    const QPointF pos = m_view->viewport()->rect().center();
+    QWheelEvent plain(pos, m_view->viewport()->mapToGlobal(pos), QPoint(), QPoint(0, 120), Qt::NoButton,
+                      Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(m_view->viewport(), &plain);
+    QCOMPARE(m_view->zoom(), z);
+    QWheelEvent ctrl(pos, m_view->viewport()->mapToGlobal(pos), QPoint(), QPoint(0, 120), Qt::NoButton,
+                     Qt::ControlModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(m_view->viewport(), &ctrl);
+    QVERIFY(m_view->zoom() > z);
+}
+
+void TestGraphEditor::nodeStates()
+{
+    loadOrFail(*m_doc, kPositioned);
+    m_view->setNodeStates({{u"main"_s, u"running"_s}, {u"a"_s, u"failed"_s}});
+    QCOMPARE(nodeItem(*m_view, u"main"_s)->state(), u"running"_s);
+    QCOMPARE(nodeItem(*m_view, u"a"_s)->state(), u"failed"_s);
+    QCOMPARE(nodeItem(*m_view, u"b"_s)->state(), QString());
+    QVERIFY(ascope::stateColor(u"waiting"_s).isValid());
+    QVERIFY(!ascope::stateColor(QString()).isValid());
+    m_view->setNodeStates({});
+    QCOMPARE(nodeItem(*m_view, u"main"_s)->state(), QString());
+}
+
+void TestGraphEditor::screenshots_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("states"); // node=state,...
+    QTest::newRow("10-taskgroup-failure") << conformance("10-taskgroup-failure.json") << QString();
+    QTest::newRow("churn-timeouts") << fixture("churn-timeouts.json") << QString();
+    QTest::newRow("every-relation") << QString() << u"main=waiting,worker=running,leaf=done,loop=failed"_s;
+}
+
+void TestGraphEditor::screenshots()
+{
+    const QString dir = qEnvironmentVariable("ASYNCSCOPE_SCREENSHOT_DIR");
+    if (dir.isEmpty())
+        QSKIP("set ASYNCSCOPE_SCREENSHOT_DIR to save screenshots of the editor");
+    QFETCH(QString, path);
+    QFETCH(QString, states);
+    QString error;
+    QVERIFY2(path.isEmpty() ? m_doc->loadJson(kEveryRelation, u"inline"_s, &error)
+                            : m_doc->load(path, &error),
+             qPrintable(error));
+    m_view->autoLayout();
+    QHash<QString, QString> map;
+    for (const QString &pair : states.split(u',', Qt::SkipEmptyParts))
+        map.insert(pair.section(u'=', 0, 0), pair.section(u'=', 1));
+    m_view->setNodeStates(map);
+    if (!map.isEmpty())
+        m_view->selectNode(u"worker"_s);
+    m_view->fitAll();
+    const QString file = QDir(dir).filePath(u"editor-"_s + QString::fromUtf8(QTest::currentDataTag()) + u".png");
+    QVERIFY(m_view->grab().save(file));
+    qInfo("saved %s", qPrintable(file));
+}
+
+QTEST_MAIN(TestGraphEditor)
+#include "tst_grapheditor.moc"

@@ -1,0 +1,813 @@
+#include "grapheditor.h"
+
+#include "graphdocument.h"
+#include "graphitems.h"
+#include "graphlayout.h"
+
+#include <QAction>
+#include <QClipboard>
+#include <QGuiApplication>
+#include <QJsonArray>
+#include <QKeyEvent>
+#include <QMimeData>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QScrollBar>
+#include <QTimer>
+#include <QUndoStack>
+#include <QWheelEvent>
+
+#include <algorithm>
+#include <cmath>
+
+using namespace Qt::StringLiterals;
+
+namespace ascope {
+
+namespace {
+
+const QString kNodesMimeType = u"application/x-asyncscope-nodes"_s;
+constexpr double kMinZoom = 0.1;
+constexpr double kMaxZoom = 4.0;
+constexpr double kFitMaxZoom = 1.0; // fitting a small graph does not blow it up
+
+bool hasUiPosition(const QJsonObject &node)
+{
+    const QJsonObject ui = node.value(u"ui"_s).toObject();
+    return ui.value(u"x"_s).isDouble() && ui.value(u"y"_s).isDouble();
+}
+
+QPointF rounded(QPointF p)
+{
+    return QPointF(std::round(p.x()), std::round(p.y()));
+}
+
+QString edgeKey(const QString &from, const QString &to, const QString &op)
+{
+    // Node ids are identifiers, so '>' and ':' cannot occur in them.
+    return from + u'>' + to + u':' + op;
+}
+
+} // namespace
+
+struct GraphEditorView::Private {
+    GraphEditorView *q = nullptr;
+    GraphDocument *doc = nullptr;
+    QGraphicsScene *scene = nullptr;
+
+    QHash<QString, GraphNodeItem *> nodes;
+    QHash<QString, GraphEdgeItem *> edges;             // by edgeKey
+    QStringList edgeOrder;                             // edge keys in document order
+    bool reroutePending = false;
+    QHash<QString, QList<GraphRelation>> relations;    // by source node
+    // Where nodes without a stored position are drawn: a document loaded without positions is
+    // laid out on screen only, so that opening a file does not modify it.
+    QHash<QString, QPointF> autoPositions;
+    QHash<QString, QString> states;
+    QHash<QString, QPointF> pressPositions;            // at the start of a left-button drag
+
+    QString lastSelected;
+    bool rebuilding = false;
+    bool fitPending = false;
+    bool panning = false;
+    QPoint panLast;
+    bool spacePan = false;
+    int pasteCount = 0;
+
+    QList<QAction *> actions;
+    QAction *deleteAction = nullptr;
+    QAction *duplicateAction = nullptr;
+    QAction *copyAction = nullptr;
+
+    QString entryId() const { return doc->root().value(u"entry"_s).toString(u"main"_s); }
+
+    QPointF positionFor(const QString &id)
+    {
+        if (hasUiPosition(doc->node(id)))
+            return doc->nodePosition(id);
+        const auto it = autoPositions.constFind(id);
+        if (it != autoPositions.constEnd())
+            return *it;
+        // Neither stored nor laid out (pasted without a position): right of everything else.
+        QRectF bounds;
+        for (auto n = nodes.cbegin(); n != nodes.cend(); ++n) {
+            if (n.key() != id)
+                bounds = bounds.united(n.value()->sceneBox());
+        }
+        const QPointF p = bounds.isNull() ? QPointF(0, 0) : rounded(bounds.topRight() + QPointF(60, 0));
+        autoPositions.insert(id, p);
+        return p;
+    }
+
+    void refreshNode(const QString &id)
+    {
+        GraphNodeItem *item = nodes.value(id);
+        if (!item)
+            return;
+        const QJsonObject node = doc->node(id);
+        item->setContent(nodeTitle(node), nodeLines(node));
+        relations.insert(id, nodeRelations(node));
+    }
+
+    GraphNodeItem *createNode(const QString &id)
+    {
+        auto *item = new GraphNodeItem(id);
+        nodes.insert(id, item);
+        scene->addItem(item);
+        refreshNode(id);
+        item->setEntry(id == entryId());
+        item->setState(states.value(id));
+        return item;
+    }
+
+    void refreshEntry()
+    {
+        const QString entry = entryId();
+        for (auto it = nodes.cbegin(); it != nodes.cend(); ++it)
+            it.value()->setEntry(it.key() == entry);
+    }
+
+    // Makes the edge items match the relations: one per (from, to, op) whose ends both exist.
+    void syncEdges()
+    {
+        struct Wanted {
+            QString from, to, op;
+            int count;
+        };
+        QList<QString> order;
+        QHash<QString, Wanted> wanted;
+        const QStringList ids = doc->nodeIds();
+        for (const QString &from : ids) {
+            if (!nodes.contains(from))
+                continue;
+            const QList<GraphRelation> rels = relations.value(from);
+            for (const GraphRelation &r : rels) {
+                if (!nodes.contains(r.to))
+                    continue;
+                const QString key = edgeKey(from, r.to, r.op);
+                order.append(key);
+                wanted.insert(key, {from, r.to, r.op, r.count});
+            }
+        }
+        for (auto it = edges.begin(); it != edges.end();) {
+            if (!wanted.contains(it.key())) {
+                delete it.value();
+                it = edges.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        for (const QString &key : std::as_const(order)) {
+            const Wanted &w = wanted[key];
+            if (GraphEdgeItem *e = edges.value(key)) {
+                e->setCount(w.count);
+                continue;
+            }
+            auto *e = new GraphEdgeItem(nodes.value(w.from), nodes.value(w.to), w.op, w.count);
+            scene->addItem(e);
+            edges.insert(key, e);
+        }
+        edgeOrder = order;
+        // Port order along a side depends on all the edges there: re-route everything.
+        adjustAllEdges();
+    }
+
+    // Every edge, in document order (labels avoid the ones placed before them).
+    void adjustAllEdges()
+    {
+        reroutePending = false;
+        QList<GraphEdgeItem *> list;
+        for (const QString &key : std::as_const(edgeOrder)) {
+            if (GraphEdgeItem *e = edges.value(key))
+                list.append(e);
+        }
+        GraphEdgeItem::adjustAll(list);
+    }
+
+    // After moves: edges that merely pass a moved box re-route too, once the moves are done.
+    void scheduleReroute()
+    {
+        if (reroutePending)
+            return;
+        reroutePending = true;
+        QTimer::singleShot(0, q, [this] {
+            if (reroutePending)
+                adjustAllEdges();
+        });
+    }
+
+    QHash<QString, QPointF> layoutPositions() const
+    {
+        const QStringList ids = doc->nodeIds();
+        QHash<QString, int> index;
+        GraphLayoutInput input;
+        for (const QString &id : ids) {
+            index.insert(id, int(input.sizes.size()));
+            GraphNodeItem *item = nodes.value(id);
+            input.sizes.append(item ? item->boxSize() : QSizeF(150, 60));
+        }
+        for (const QString &id : ids) {
+            const QList<GraphRelation> rels = relations.value(id);
+            for (const GraphRelation &r : rels) {
+                if (index.contains(r.to))
+                    input.edges.append({index.value(id), index.value(r.to)});
+            }
+        }
+        input.entry = index.value(entryId(), -1);
+        input.layerSpacing = 96;   // room for the edge labels between layers
+        input.nodeSpacing = 48;
+        const GraphLayoutResult result = layoutGraph(input);
+        QHash<QString, QPointF> positions;
+        for (int i = 0; i < ids.size(); ++i)
+            positions.insert(ids[i], result.positions[i]);
+        return positions;
+    }
+
+    void rebuild()
+    {
+        rebuilding = true;
+        qDeleteAll(edges);
+        edges.clear();
+        qDeleteAll(nodes);
+        nodes.clear();
+        relations.clear();
+        autoPositions.clear();
+        pressPositions.clear();
+        states.clear(); // run states belong to the graph that ran
+        pasteCount = 0;
+
+        const QStringList ids = doc->nodeIds();
+        for (const QString &id : ids)
+            createNode(id);
+        if (!doc->hasPositions())
+            autoPositions = layoutPositions();
+        for (const QString &id : ids)
+            nodes.value(id)->setPos(positionFor(id));
+        syncEdges();
+        scene->setSceneRect(QRectF());
+        updateSceneRect();
+        rebuilding = false;
+        selectionChanged();
+        if (q->isVisible())
+            q->fitAll();
+        else
+            fitPending = true;
+    }
+
+    // The scene is the drawing plus a wide margin, so that panning is never stopped at its edge.
+    // It only grows (until the next reset): shrinking it under the user's feet would jump the view.
+    void updateSceneRect()
+    {
+        QRectF r = scene->itemsBoundingRect();
+        if (r.isNull())
+            r = QRectF(0, 0, 1, 1);
+        const qreal margin = 3000 + std::max(r.width(), r.height());
+        r.adjust(-margin, -margin, margin, margin);
+        scene->setSceneRect(scene->sceneRect().isNull() ? r : scene->sceneRect().united(r));
+    }
+
+    void selectionChanged()
+    {
+        if (rebuilding)
+            return;
+        const bool any = !scene->selectedItems().isEmpty();
+        deleteAction->setEnabled(any);
+        duplicateAction->setEnabled(any);
+        copyAction->setEnabled(any);
+        const QString current = q->selectedNode();
+        if (current != lastSelected) {
+            lastSelected = current;
+            Q_EMIT q->nodeSelected(current);
+        }
+    }
+
+    void selectOnly(const QStringList &ids)
+    {
+        scene->clearSelection();
+        for (const QString &id : ids) {
+            if (GraphNodeItem *item = nodes.value(id))
+                item->setSelected(true);
+        }
+    }
+
+    GraphNodeItem *nodeAt(QPoint viewportPos) const
+    {
+        const QList<QGraphicsItem *> hits = q->items(viewportPos);
+        for (QGraphicsItem *item : hits) {
+            if (auto *node = qgraphicsitem_cast<GraphNodeItem *>(item))
+                return node;
+        }
+        return nullptr;
+    }
+
+    // Stores the left-button drag: one undo command (moves of several nodes in one macro).
+    void commitMoves()
+    {
+        QHash<QString, QPointF> moved;
+        for (auto it = pressPositions.cbegin(); it != pressPositions.cend(); ++it) {
+            GraphNodeItem *item = nodes.value(it.key());
+            if (!item || item->pos() == it.value())
+                continue;
+            const QPointF p = rounded(item->pos());
+            if (hasUiPosition(doc->node(it.key())) && doc->nodePosition(it.key()) == p) {
+                item->setPos(p); // a sub-pixel wobble: nothing to store
+                continue;
+            }
+            moved.insert(it.key(), p);
+        }
+        pressPositions.clear();
+        if (moved.isEmpty())
+            return;
+        const QString text = moved.size() == 1 ? tr("Move node") : tr("Move %n nodes", nullptr, int(moved.size()));
+        PositionEdit edit(this, text, moved.size() > 1);
+        const QStringList ids = doc->nodeIds();
+        for (const QString &id : ids) {
+            if (moved.contains(id))
+                doc->setNodePosition(id, moved.value(id));
+        }
+    }
+
+    // An edit that stores positions. While the document has none (it was laid out on screen
+    // only), the on-screen positions of every node are stored first, in the same undo step, so
+    // that the file keeps what the user saw and one undo goes back to the untouched document.
+    struct PositionEdit {
+        PositionEdit(Private *d, const QString &text, bool macro)
+            : stack(d->doc->undoStack())
+        {
+            QHash<QString, QPointF> missing;
+            if (!d->doc->hasPositions()) {
+                for (auto it = d->nodes.cbegin(); it != d->nodes.cend(); ++it) {
+                    if (!hasUiPosition(d->doc->node(it.key())))
+                        missing.insert(it.key(), rounded(d->positionFor(it.key())));
+                }
+            }
+            open = macro || !missing.isEmpty();
+            if (open)
+                stack->beginMacro(text);
+            if (!missing.isEmpty())
+                d->doc->setNodePositions(missing, text);
+        }
+        ~PositionEdit()
+        {
+            if (open)
+                stack->endMacro();
+        }
+        Q_DISABLE_COPY_MOVE(PositionEdit)
+        QUndoStack *stack;
+        bool open = false;
+    };
+
+    static QString tr(const char *text, const char *comment = nullptr, int n = -1)
+    {
+        return GraphEditorView::tr(text, comment, n);
+    }
+
+    QAction *makeAction(const QString &text, const QList<QKeySequence> &keys, const QString &icon,
+                        void (GraphEditorView::*slot)())
+    {
+        auto *a = new QAction(QIcon::fromTheme(icon), text, q);
+        a->setShortcuts(keys);
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        QObject::connect(a, &QAction::triggered, q, slot);
+        q->addAction(a);
+        actions.append(a);
+        return a;
+    }
+
+    void addSeparator()
+    {
+        auto *a = new QAction(q);
+        a->setSeparator(true);
+        q->addAction(a);
+        actions.append(a);
+    }
+
+    void createActions()
+    {
+        deleteAction = makeAction(tr("Delete"), {QKeySequence::Delete}, u"edit-delete"_s,
+                                  &GraphEditorView::deleteSelected);
+        duplicateAction = makeAction(tr("Duplicate"), {QKeySequence(Qt::CTRL | Qt::Key_D)},
+                                     u"edit-copy"_s, &GraphEditorView::duplicateSelected);
+        copyAction = makeAction(tr("Copy"), {QKeySequence::Copy}, u"edit-copy"_s,
+                                &GraphEditorView::copySelected);
+        makeAction(tr("Paste"), {QKeySequence::Paste}, u"edit-paste"_s, &GraphEditorView::paste);
+        addSeparator();
+        makeAction(tr("Add Node"), {QKeySequence(Qt::Key_Insert)}, u"list-add"_s,
+                   &GraphEditorView::addNodeAtCenter);
+        makeAction(tr("Auto Layout"), {QKeySequence(Qt::CTRL | Qt::Key_L)}, u"view-sort"_s,
+                   &GraphEditorView::autoLayout);
+        addSeparator();
+        makeAction(tr("Zoom In"), {QKeySequence::ZoomIn, QKeySequence(Qt::CTRL | Qt::Key_Equal)},
+                   u"zoom-in"_s, &GraphEditorView::zoomIn);
+        makeAction(tr("Zoom Out"), {QKeySequence::ZoomOut}, u"zoom-out"_s, &GraphEditorView::zoomOut);
+        makeAction(tr("Fit All"), {QKeySequence(Qt::CTRL | Qt::Key_0)}, u"zoom-fit-best"_s,
+                   &GraphEditorView::fitAll);
+        for (QAction *a : std::as_const(actions))
+            a->setObjectName(u"graph"_s + a->text().remove(u' '));
+    }
+
+    void setZoom(double target, QGraphicsView::ViewportAnchor anchor)
+    {
+        target = std::clamp(target, kMinZoom, kMaxZoom);
+        const double factor = target / q->zoom();
+        if (qFuzzyCompare(factor, 1.0))
+            return;
+        const QGraphicsView::ViewportAnchor old = q->transformationAnchor();
+        q->setTransformationAnchor(anchor);
+        q->scale(factor, factor);
+        q->setTransformationAnchor(old);
+    }
+
+    void endSpacePan()
+    {
+        spacePan = false;
+        q->setDragMode(QGraphicsView::RubberBandDrag);
+        q->setInteractive(true);
+    }
+};
+
+GraphEditorView::GraphEditorView(GraphDocument *doc, QWidget *parent)
+    : QGraphicsView(parent)
+    , d(new Private)
+{
+    d->q = this;
+    d->doc = doc;
+    d->scene = new QGraphicsScene(this);
+    setScene(d->scene);
+
+    setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing
+                   | QPainter::SmoothPixmapTransform);
+    setDragMode(RubberBandDrag);
+    setRubberBandSelectionMode(Qt::IntersectsItemShape);
+    setTransformationAnchor(AnchorUnderMouse);
+    setResizeAnchor(AnchorViewCenter);
+    setViewportUpdateMode(SmartViewportUpdate);
+    // Panning is by drag and wheel over a scene with wide margins: scroll bars would only mislead.
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setFrameShape(QFrame::NoFrame);
+    setFocusPolicy(Qt::StrongFocus);
+    setContextMenuPolicy(Qt::ActionsContextMenu);
+
+    d->createActions();
+
+    connect(d->scene, &QGraphicsScene::selectionChanged, this, [this] { d->selectionChanged(); });
+    connect(doc, &GraphDocument::documentReset, this, [this] { d->rebuild(); });
+    connect(doc, &GraphDocument::nodeAdded, this, [this](const QString &id) {
+        GraphNodeItem *item = d->createNode(id);
+        item->setPos(d->positionFor(id));
+        d->syncEdges();
+        d->updateSceneRect();
+    });
+    connect(doc, &GraphDocument::nodeRemoved, this, [this](const QString &id) {
+        GraphNodeItem *item = d->nodes.take(id);
+        d->relations.remove(id);
+        d->autoPositions.remove(id);
+        d->pressPositions.remove(id);
+        d->syncEdges(); // deletes the edges that touched it
+        delete item;
+    });
+    connect(doc, &GraphDocument::nodeChanged, this, [this](const QString &id) {
+        d->refreshNode(id);
+        d->syncEdges();
+    });
+    connect(doc, &GraphDocument::nodeRenamed, this, [this](const QString &oldId, const QString &newId) {
+        if (GraphNodeItem *item = d->nodes.take(oldId)) {
+            item->setId(newId);
+            d->nodes.insert(newId, item);
+        }
+        if (d->autoPositions.contains(oldId))
+            d->autoPositions.insert(newId, d->autoPositions.take(oldId));
+        if (d->states.contains(oldId))
+            d->states.insert(newId, d->states.take(oldId));
+        d->relations.remove(oldId);
+        // References to the node were renamed too: every title, line and edge may have changed.
+        const QStringList ids = d->doc->nodeIds();
+        for (const QString &id : ids)
+            d->refreshNode(id);
+        d->refreshEntry();
+        d->syncEdges();
+        if (d->lastSelected == oldId)
+            d->selectionChanged();
+    });
+    connect(doc, &GraphDocument::nodeMoved, this, [this](const QString &id) {
+        if (GraphNodeItem *item = d->nodes.value(id))
+            item->setPos(d->positionFor(id));
+        d->updateSceneRect();
+        d->scheduleReroute();
+    });
+    connect(doc, &GraphDocument::graphChanged, this, [this] { d->refreshEntry(); });
+
+    d->rebuild();
+}
+
+GraphEditorView::~GraphEditorView()
+{
+    // The scene goes first, while d is alive: deleting selected items emits selectionChanged.
+    disconnect(d->scene, nullptr, this, nullptr);
+    d->nodes.clear();
+    d->edges.clear();
+    delete d->scene;
+    delete d;
+}
+
+GraphDocument *GraphEditorView::document() const
+{
+    return d->doc;
+}
+
+QString GraphEditorView::selectedNode() const
+{
+    const QStringList ids = selectedNodes();
+    return ids.isEmpty() ? QString() : ids.first();
+}
+
+QStringList GraphEditorView::selectedNodes() const
+{
+    QStringList ids;
+    const QStringList all = d->doc->nodeIds();
+    for (const QString &id : all) {
+        GraphNodeItem *item = d->nodes.value(id);
+        if (item && item->isSelected())
+            ids.append(id);
+    }
+    return ids;
+}
+
+void GraphEditorView::setNodeStates(const QHash<QString, QString> &states)
+{
+    d->states = states;
+    for (auto it = d->nodes.cbegin(); it != d->nodes.cend(); ++it)
+        it.value()->setState(states.value(it.key()));
+}
+
+QList<QAction *> GraphEditorView::editActions() const
+{
+    return d->actions;
+}
+
+double GraphEditorView::zoom() const
+{
+    return transform().m11();
+}
+
+void GraphEditorView::selectNode(const QString &id)
+{
+    d->selectOnly(id.isEmpty() ? QStringList() : QStringList{id});
+    if (GraphNodeItem *item = d->nodes.value(id))
+        centerOn(item);
+}
+
+void GraphEditorView::autoLayout()
+{
+    if (d->nodes.isEmpty())
+        return;
+    d->doc->setNodePositions(d->layoutPositions(), tr("Auto layout"));
+    d->adjustAllEdges();
+    if (isVisible())
+        fitAll();
+    else
+        d->fitPending = true;
+}
+
+void GraphEditorView::zoomIn()
+{
+    d->setZoom(zoom() * 1.25, AnchorViewCenter);
+}
+
+void GraphEditorView::zoomOut()
+{
+    d->setZoom(zoom() / 1.25, AnchorViewCenter);
+}
+
+void GraphEditorView::fitAll()
+{
+    d->fitPending = false;
+    QRectF r;
+    for (GraphNodeItem *item : std::as_const(d->nodes))
+        r = r.united(item->sceneBoundingRect());
+    for (GraphEdgeItem *item : std::as_const(d->edges))
+        r = r.united(item->sceneBoundingRect());
+    if (r.isNull()) {
+        resetTransform();
+        return;
+    }
+    r.adjust(-30, -30, 30, 30);
+    d->updateSceneRect();
+    fitInView(r, Qt::KeepAspectRatio);
+    const double z = std::clamp(zoom(), kMinZoom, kFitMaxZoom);
+    setTransform(QTransform::fromScale(z, z));
+    centerOn(r.center());
+}
+
+void GraphEditorView::addNodeAtCenter()
+{
+    const QString id = d->doc->uniqueNodeId(u"node"_s);
+    const QPointF centre = mapToScene(viewport()->rect().center());
+    {
+        Private::PositionEdit edit(d, tr("Add node"), false);
+        if (!d->doc->addNode(id, rounded(centre - QPointF(75, 30))))
+            return;
+    }
+    d->selectOnly({id});
+}
+
+void GraphEditorView::deleteSelected()
+{
+    const QStringList ids = selectedNodes();
+    if (ids.isEmpty())
+        return;
+    QUndoStack *stack = d->doc->undoStack();
+    if (ids.size() > 1)
+        stack->beginMacro(tr("Delete %n nodes", nullptr, int(ids.size())));
+    for (const QString &id : ids)
+        d->doc->removeNode(id);
+    if (ids.size() > 1)
+        stack->endMacro();
+}
+
+void GraphEditorView::duplicateSelected()
+{
+    const QStringList ids = selectedNodes();
+    if (ids.isEmpty())
+        return;
+    QStringList added;
+    {
+        Private::PositionEdit edit(d, tr("Duplicate"), ids.size() > 1);
+        for (const QString &id : ids) {
+            const QString copy = d->doc->duplicateNode(id);
+            if (!copy.isEmpty())
+                added.append(copy);
+        }
+    }
+    d->selectOnly(added);
+}
+
+void GraphEditorView::copySelected()
+{
+    const QStringList ids = selectedNodes();
+    if (ids.isEmpty())
+        return;
+    const QByteArray data = d->doc->copyNodes(ids);
+    auto *mime = new QMimeData;
+    mime->setData(kNodesMimeType, data);
+    mime->setText(QString::fromUtf8(data));
+    QGuiApplication::clipboard()->setMimeData(mime);
+    d->pasteCount = 0;
+}
+
+void GraphEditorView::paste()
+{
+    const QMimeData *mime = QGuiApplication::clipboard()->mimeData();
+    if (!mime)
+        return;
+    const QByteArray data = mime->hasFormat(kNodesMimeType) ? mime->data(kNodesMimeType)
+                                                            : mime->text().toUtf8();
+    if (data.trimmed().isEmpty())
+        return;
+    // Each paste of the same clipboard lands a step further, so copies never hide each other.
+    ++d->pasteCount;
+    QStringList added;
+    {
+        Private::PositionEdit edit(d, tr("Paste"), false);
+        added = d->doc->pasteNodes(data, QPointF(40, 40) * d->pasteCount);
+    }
+    if (!added.isEmpty())
+        d->selectOnly(added);
+}
+
+// --- events -------------------------------------------------------------------------------
+
+void GraphEditorView::mousePressEvent(QMouseEvent *event)
+{
+    if (event->button() == Qt::MiddleButton) {
+        d->panning = true;
+        d->panLast = event->position().toPoint();
+        viewport()->setCursor(Qt::ClosedHandCursor);
+        event->accept();
+        return;
+    }
+    if (event->button() == Qt::RightButton) {
+        // The context menu acts on what was clicked.
+        GraphNodeItem *node = d->nodeAt(event->position().toPoint());
+        if (node && !node->isSelected())
+            d->selectOnly({node->id()});
+    }
+    if (event->button() == Qt::LeftButton && isInteractive()) {
+        d->pressPositions.clear();
+        for (auto it = d->nodes.cbegin(); it != d->nodes.cend(); ++it)
+            d->pressPositions.insert(it.key(), it.value()->pos());
+    }
+    QGraphicsView::mousePressEvent(event);
+}
+
+void GraphEditorView::mouseMoveEvent(QMouseEvent *event)
+{
+    if (d->panning) {
+        const QPoint pos = event->position().toPoint();
+        const QPoint delta = pos - d->panLast;
+        d->panLast = pos;
+        horizontalScrollBar()->setValue(horizontalScrollBar()->value() - delta.x());
+        verticalScrollBar()->setValue(verticalScrollBar()->value() - delta.y());
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseMoveEvent(event);
+}
+
+void GraphEditorView::mouseReleaseEvent(QMouseEvent *event)
+{
+    if (d->panning && event->button() == Qt::MiddleButton) {
+        d->panning = false;
+        viewport()->unsetCursor();
+        event->accept();
+        return;
+    }
+    QGraphicsView::mouseReleaseEvent(event);
+    if (event->button() == Qt::LeftButton)
+        d->commitMoves();
+}
+
+void GraphEditorView::mouseDoubleClickEvent(QMouseEvent *event)
+{
+    QGraphicsView::mouseDoubleClickEvent(event);
+    if (event->button() != Qt::LeftButton)
+        return;
+    if (GraphNodeItem *node = d->nodeAt(event->position().toPoint()))
+        Q_EMIT nodeActivated(node->id());
+}
+
+void GraphEditorView::wheelEvent(QWheelEvent *event)
+{
+    if (event->modifiers() & Qt::ControlModifier) {
+        const int delta = event->angleDelta().y();
+        if (delta != 0)
+            d->setZoom(zoom() * std::pow(1.0015, delta), AnchorUnderMouse);
+        event->accept();
+        return;
+    }
+    QGraphicsView::wheelEvent(event);
+}
+
+void GraphEditorView::keyPressEvent(QKeyEvent *event)
+{
+    if (event->key() == Qt::Key_Space && event->modifiers() == Qt::NoModifier) {
+        // Space held: the left button pans (ScrollHandDrag) instead of selecting or moving.
+        if (!event->isAutoRepeat() && !d->spacePan && !d->panning) {
+            d->spacePan = true;
+            setInteractive(false);
+            setDragMode(ScrollHandDrag);
+        }
+        event->accept();
+        return;
+    }
+    QGraphicsView::keyPressEvent(event);
+}
+
+void GraphEditorView::keyReleaseEvent(QKeyEvent *event)
+{
+    if (event->key() == Qt::Key_Space && !event->isAutoRepeat() && d->spacePan) {
+        d->endSpacePan();
+        event->accept();
+        return;
+    }
+    QGraphicsView::keyReleaseEvent(event);
+}
+
+void GraphEditorView::focusOutEvent(QFocusEvent *event)
+{
+    if (d->spacePan)
+        d->endSpacePan();
+    QGraphicsView::focusOutEvent(event);
+}
+
+void GraphEditorView::showEvent(QShowEvent *event)
+{
+    QGraphicsView::showEvent(event);
+    if (d->fitPending)
+        fitAll();
+}
+
+void GraphEditorView::drawBackground(QPainter *painter, const QRectF &rect)
+{
+    painter->fillRect(rect, QColor(0xf6, 0xf8, 0xfa));
+    const double z = zoom();
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing, false);
+    auto grid = [&](qreal step, const QColor &color) {
+        if (step * z < 8) // denser than 8 pixels is noise
+            return;
+        QList<QLineF> lines;
+        for (qreal x = std::floor(rect.left() / step) * step; x <= rect.right(); x += step)
+            lines.append(QLineF(x, rect.top(), x, rect.bottom()));
+        for (qreal y = std::floor(rect.top() / step) * step; y <= rect.bottom(); y += step)
+            lines.append(QLineF(rect.left(), y, rect.right(), y));
+        painter->setPen(QPen(color, 0)); // cosmetic: one pixel at any zoom
+        painter->drawLines(lines);
+    };
+    grid(20, QColor(0xec, 0xef, 0xf2));
+    grid(100, QColor(0xdc, 0xe2, 0xe7));
+    painter->restore();
+}
+
+} // namespace ascope

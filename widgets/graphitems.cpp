@@ -1,0 +1,971 @@
+#include "graphitems.h"
+
+#include <QFontDatabase>
+#include <QFontMetricsF>
+#include <QGraphicsScene>
+#include <QJsonArray>
+#include <QLocale>
+#include <QPainter>
+#include <QPainterPathStroker>
+#include <QStyleOptionGraphicsItem>
+
+#include <algorithm>
+#include <cmath>
+
+using namespace Qt::StringLiterals;
+
+namespace ascope {
+
+namespace {
+
+const QString kEllipsis = u"\u2026"_s;
+const QString kTimes = u"\u00d7"_s;
+
+// --- summaries ------------------------------------------------------------------------------
+
+QString formatNumber(const QJsonValue &v)
+{
+    // Qt keeps integral JSON numbers as integers; everything else prints as Python's repr would.
+    if (v.toVariant().typeId() == QMetaType::LongLong)
+        return QString::number(v.toInteger());
+    return QString::number(v.toDouble(), 'g', QLocale::FloatingPointShortest);
+}
+
+QString formatValue(const QJsonValue &v)
+{
+    switch (v.type()) {
+    case QJsonValue::Null:
+    case QJsonValue::Undefined:
+        return u"None"_s;
+    case QJsonValue::Bool:
+        return v.toBool() ? u"True"_s : u"False"_s;
+    case QJsonValue::Double:
+        return formatNumber(v);
+    case QJsonValue::String: {
+        const QString s = v.toString();
+        if (s.startsWith(u'$') || s.startsWith(u'@'))
+            return s;
+        QString escaped = s;
+        escaped.replace(u"\\"_s, u"\\\\"_s).replace(u"'"_s, u"\\'"_s).replace(u"\n"_s, u"\\n"_s);
+        return u'\'' + escaped + u'\'';
+    }
+    case QJsonValue::Array: {
+        QStringList items;
+        const QJsonArray array = v.toArray();
+        for (const QJsonValue &item : array)
+            items << formatValue(item);
+        return u'[' + items.join(u", "_s) + u']';
+    }
+    case QJsonValue::Object:
+        return u"{" + kEllipsis + u"}";
+    }
+    return QString();
+}
+
+QString formatArgs(const QJsonObject &args)
+{
+    if (args.isEmpty())
+        return QString();
+    QStringList parts;
+    for (auto it = args.begin(); it != args.end(); ++it)
+        parts << it.key() + u'=' + formatValue(it.value());
+    return u'(' + parts.join(u", "_s) + u')';
+}
+
+// A child as written: "fetch", "$h", or {"node": "fetch", "args": {...}, "count": 3}.
+QString formatChild(const QJsonValue &child)
+{
+    if (child.isString())
+        return child.toString();
+    const QJsonObject o = child.toObject();
+    QString s = o.value(u"node"_s).toString() + formatArgs(o.value(u"args"_s).toObject());
+    if (o.contains(u"count"_s) && o.value(u"count"_s).toInteger() != 1)
+        s += kTimes + QString::number(o.value(u"count"_s).toInteger());
+    return s;
+}
+
+QString formatChildren(const QJsonValue &children)
+{
+    QStringList parts;
+    const QJsonArray array = children.toArray();
+    for (const QJsonValue &c : array)
+        parts << formatChild(c);
+    return u'[' + parts.join(u", "_s) + u']';
+}
+
+QString formatException(const QJsonObject &step)
+{
+    const QString type = step.value(u"type"_s).toString();
+    if (!step.contains(u"message"_s))
+        return type;
+    return type + u'(' + formatValue(step.value(u"message"_s)) + u')';
+}
+
+QString summary(const QJsonObject &step, int depth);
+
+// A nested body in one line: its only step, or its first step and an ellipsis; below the first
+// level of nesting just an ellipsis.
+QString bodySummary(const QJsonValue &body, int depth)
+{
+    const QJsonArray steps = body.toArray();
+    if (depth >= 1)
+        return steps.isEmpty() ? u"pass"_s : kEllipsis;
+    if (steps.isEmpty())
+        return u"pass"_s;
+    QString s = summary(steps.first().toObject(), depth + 1);
+    if (steps.size() > 1)
+        s += u"; " + kEllipsis;
+    return s;
+}
+
+// "timeout 1: sleep 5", or "timeout 1 …" when the body folds to an ellipsis.
+QString withBody(const QString &head, const QJsonValue &body, int depth)
+{
+    const QString inner = bodySummary(body, depth);
+    if (inner == kEllipsis)
+        return head + u' ' + inner;
+    return head + u": " + inner;
+}
+
+QString summary(const QJsonObject &step, int depth)
+{
+    const QString op = step.value(u"op"_s).toString();
+    auto field = [&step](const char16_t *name) { return step.value(QStringView(name)); };
+    QString s;
+    if (op == u"sleep") {
+        s = u"sleep " + formatValue(field(u"seconds"));
+        if (step.contains(u"result"_s))
+            s += u", result=" + formatValue(field(u"result"));
+    } else if (op == u"block") {
+        s = u"block " + formatValue(field(u"seconds"));
+    } else if (op == u"return") {
+        s = step.contains(u"value"_s) ? u"return " + formatValue(field(u"value")) : u"return"_s;
+    } else if (op == u"raise") {
+        s = u"raise " + formatException(step);
+    } else if (op == u"reraise") {
+        s = u"raise"_s;
+    } else if (op == u"await") {
+        s = u"await " + formatChild(field(u"target"));
+    } else if (op == u"spawn") {
+        s = u"spawn " + field(u"node").toString() + formatArgs(field(u"args").toObject());
+    } else if (op == u"gather") {
+        s = u"gather " + formatChildren(field(u"children"));
+        if (field(u"return_exceptions").toBool())
+            s += u", return_exceptions"_s;
+        if (step.contains(u"await"_s) && !field(u"await").toBool())
+            s += u", await=False"_s;
+    } else if (op == u"wait") {
+        s = u"wait " + formatChildren(field(u"children"));
+        const QString when = field(u"return_when").toString();
+        if (!when.isEmpty() && when != u"ALL_COMPLETED" && when != u"all_completed")
+            s += u", " + when.toUpper();
+        if (step.contains(u"timeout"_s) && !field(u"timeout").isNull())
+            s += u", timeout=" + formatValue(field(u"timeout"));
+    } else if (op == u"wait_for") {
+        s = u"wait_for " + formatChild(field(u"target")) + u", " + formatValue(field(u"timeout"));
+    } else if (op == u"shield") {
+        s = u"shield " + formatChild(field(u"target"));
+        if (step.contains(u"await"_s) && !field(u"await").toBool())
+            s += u", await=False"_s;
+    } else if (op == u"as_completed") {
+        s = u"as_completed " + formatChildren(field(u"children"));
+        if (step.contains(u"timeout"_s) && !field(u"timeout").isNull())
+            s += u", timeout=" + formatValue(field(u"timeout"));
+    } else if (op == u"taskgroup") {
+        s = u"taskgroup " + formatChildren(field(u"children"));
+        if (!field(u"body").toArray().isEmpty())
+            s = withBody(s, field(u"body"), depth);
+    } else if (op == u"timeout") {
+        s = withBody(u"timeout " + formatValue(field(u"seconds")), field(u"body"), depth);
+    } else if (op == u"try") {
+        s = withBody(u"try"_s, field(u"body"), depth);
+        const QJsonArray handlers = field(u"except").toArray();
+        for (const QJsonValue &h : handlers) {
+            const QJsonArray types = h.toObject().value(u"types"_s).toArray();
+            QStringList names;
+            for (const QJsonValue &t : types)
+                names << t.toString();
+            s += names.isEmpty() ? u" except"_s : u" except " + names.join(u", "_s);
+        }
+        if (step.contains(u"finally"_s))
+            s += u' ' + withBody(u"finally"_s, field(u"finally"), depth);
+    } else if (op == u"future") {
+        s = u"future()"_s;
+    } else if (op == u"set_result") {
+        s = field(u"target").toString() + u".set_result("
+            + (step.contains(u"value"_s) ? formatValue(field(u"value")) : u"None"_s) + u')';
+    } else if (op == u"set_exception") {
+        s = field(u"target").toString() + u".set_exception(" + formatException(step) + u')';
+    } else if (op == u"cancel") {
+        s = field(u"target").toString() + u".cancel("
+            + (step.contains(u"message"_s) ? formatValue(field(u"message")) : QString()) + u')';
+    } else if (op == u"drop") {
+        s = u"drop " + field(u"target").toString();
+    } else if (op == u"gc") {
+        s = u"gc.collect()"_s;
+    } else if (op == u"hang") {
+        s = u"hang"_s;
+    } else if (op == u"repeat") {
+        s = withBody(u"repeat " + formatValue(field(u"times")), field(u"body"), depth);
+    } else {
+        s = op.isEmpty() ? u"?"_s : op;
+    }
+    const QString as = field(u"as").toString();
+    return as.isEmpty() ? s : as + u" = " + s;
+}
+
+// --- relations ------------------------------------------------------------------------------
+
+// The node a child names (empty for a reference to a task or future held in a variable).
+QString childNode(const QJsonValue &child, int *count)
+{
+    *count = 1;
+    if (child.isString()) {
+        const QString s = child.toString();
+        return s.startsWith(u'$') || s.startsWith(u'@') ? QString() : s;
+    }
+    const QJsonObject o = child.toObject();
+    if (o.contains(u"count"_s))
+        *count = int(o.value(u"count"_s).toInteger());
+    return o.value(u"node"_s).toString();
+}
+
+void collectRelations(const QJsonArray &steps, QList<GraphRelation> &out)
+{
+    auto add = [&out](const QString &to, const QString &op, int count) {
+        if (to.isEmpty())
+            return;
+        for (GraphRelation &r : out) {
+            if (r.to == to && r.op == op) {
+                r.count += count;
+                return;
+            }
+        }
+        out.append({to, op, count});
+    };
+    for (const QJsonValue &value : steps) {
+        const QJsonObject step = value.toObject();
+        const QString op = step.value(u"op"_s).toString();
+        int count = 1;
+        if (op == u"await" || op == u"wait_for" || op == u"shield") {
+            add(childNode(step.value(u"target"_s), &count), op, count);
+        } else if (op == u"spawn") {
+            add(childNode(step.value(u"node"_s), &count), op, 1);
+        } else if (op == u"gather" || op == u"wait" || op == u"as_completed" || op == u"taskgroup") {
+            const QJsonArray children = step.value(u"children"_s).toArray();
+            for (const QJsonValue &c : children) {
+                const QString to = childNode(c, &count);
+                add(to, op, count);
+            }
+        }
+        collectRelations(step.value(u"body"_s).toArray(), out);
+        const QJsonArray handlers = step.value(u"except"_s).toArray();
+        for (const QJsonValue &h : handlers)
+            collectRelations(h.toObject().value(u"body"_s).toArray(), out);
+        collectRelations(step.value(u"finally"_s).toArray(), out);
+    }
+}
+
+// --- painting helpers -----------------------------------------------------------------------
+
+constexpr qreal kRadius = 7;
+constexpr qreal kMinWidth = 150;
+constexpr qreal kMaxWidth = 340;
+constexpr int kMaxLines = 12;
+
+QFont titleFont()
+{
+    QFont f;
+    f.setBold(true);
+    return f;
+}
+
+QFont lineFont()
+{
+    QFont f = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    f.setPointSizeF(std::max(7.0, QFont().pointSizeF() - 1));
+    return f;
+}
+
+QFont labelFont()
+{
+    QFont f;
+    f.setPointSizeF(std::max(6.5, QFont().pointSizeF() - 1.5));
+    return f;
+}
+
+qreal headerHeight()
+{
+    return QFontMetricsF(titleFont()).height() + 10;
+}
+
+QColor mix(const QColor &a, const QColor &b, qreal t)
+{
+    return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * t),
+                            float(a.greenF() + (b.greenF() - a.greenF()) * t),
+                            float(a.blueF() + (b.blueF() - a.blueF()) * t));
+}
+
+bool isLight(const QColor &c)
+{
+    return 0.299 * c.redF() + 0.587 * c.greenF() + 0.114 * c.blueF() > 0.6;
+}
+
+QColor edgeColor(const QString &op)
+{
+    if (op == u"await")
+        return QColor(0x45, 0x5a, 0x64);
+    if (op == u"spawn")
+        return QColor(0x1e, 0x74, 0xc8);
+    if (op == u"wait_for" || op == u"shield")
+        return QColor(0xd8, 0x5a, 0x1a);
+    return QColor(0x00, 0x89, 0x7b); // gather, wait, as_completed, taskgroup
+}
+
+} // namespace
+
+QString nodeTitle(const QJsonObject &node)
+{
+    return node.value(u"id"_s).toString() + formatArgs(node.value(u"params"_s).toObject());
+}
+
+QString stepSummary(const QJsonObject &step)
+{
+    return summary(step, 0);
+}
+
+QStringList nodeLines(const QJsonObject &node)
+{
+    QStringList lines;
+    const QJsonArray steps = node.value(u"steps"_s).toArray();
+    for (const QJsonValue &s : steps)
+        lines << stepSummary(s.toObject());
+    return lines;
+}
+
+QList<GraphRelation> nodeRelations(const QJsonObject &node)
+{
+    QList<GraphRelation> out;
+    collectRelations(node.value(u"steps"_s).toArray(), out);
+    return out;
+}
+
+QColor stateColor(const QString &state)
+{
+    if (state == u"pending")
+        return QColor(0x9e, 0x9e, 0x9e);
+    if (state == u"running")
+        return QColor(0x1e, 0x88, 0xe5);
+    if (state == u"waiting")
+        return QColor(0xff, 0xb3, 0x00);
+    if (state == u"done")
+        return QColor(0x43, 0xa0, 0x47);
+    if (state == u"failed")
+        return QColor(0xe5, 0x39, 0x35);
+    if (state == u"cancelled")
+        return QColor(0x8e, 0x24, 0xaa);
+    return QColor();
+}
+
+// --- GraphNodeItem ------------------------------------------------------------------------------
+
+GraphNodeItem::GraphNodeItem(const QString &id)
+    : m_id(id)
+{
+    setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
+    setAcceptHoverEvents(true);
+    setZValue(1);
+    relayoutText();
+}
+
+GraphNodeItem::~GraphNodeItem()
+{
+    // Edges are owned by the scene (or the view); they must not point at a dead node.
+    const QList<GraphEdgeItem *> edges = m_edges;
+    for (GraphEdgeItem *e : edges) {
+        if (e->m_from == this)
+            e->m_from = nullptr;
+        if (e->m_to == this)
+            e->m_to = nullptr;
+    }
+}
+
+void GraphNodeItem::setId(const QString &id)
+{
+    m_id = id;
+}
+
+void GraphNodeItem::setContent(const QString &title, const QStringList &lines)
+{
+    if (title == m_title && lines == m_lines)
+        return;
+    m_title = title;
+    m_lines = lines;
+    relayoutText();
+}
+
+void GraphNodeItem::setEntry(bool entry)
+{
+    if (entry == m_entry)
+        return;
+    m_entry = entry;
+    relayoutText();
+}
+
+void GraphNodeItem::setState(const QString &state)
+{
+    if (state == m_state)
+        return;
+    m_state = state;
+    update();
+}
+
+void GraphNodeItem::relayoutText()
+{
+    const QFontMetricsF titleMetrics(titleFont());
+    const QFontMetricsF lineMetrics(lineFont());
+    qreal width = titleMetrics.horizontalAdvance(m_title) + 28 + (m_entry ? 16 : 0);
+    for (const QString &line : std::as_const(m_lines))
+        width = std::max(width, lineMetrics.horizontalAdvance(line) + 24);
+    width = std::clamp(std::ceil(width), kMinWidth, kMaxWidth);
+
+    m_shown.clear();
+    const int shownCount = m_lines.size() > kMaxLines ? kMaxLines - 1 : int(m_lines.size());
+    for (int i = 0; i < shownCount; ++i)
+        m_shown << lineMetrics.elidedText(m_lines[i], Qt::ElideRight, width - 22);
+    if (m_lines.size() > kMaxLines)
+        m_shown << kEllipsis + u' ' + QString::number(m_lines.size() - shownCount) + u" more";
+    const int rows = std::max<int>(1, int(m_shown.size())); // "(no steps)" takes a row
+    const qreal height = std::ceil(headerHeight() + 8 + rows * (lineMetrics.height() + 3) + 6);
+
+    const QSizeF size(width, height);
+    if (size != m_size) {
+        prepareGeometryChange();
+        m_size = size;
+        adjustEdges();
+    }
+    update();
+}
+
+void GraphNodeItem::adjustEdges()
+{
+    // Ports are shared out along a side by neighbour position, so a move can re-route the
+    // neighbours' other edges too. In a fixed order: labels avoid the ones placed before them.
+    QList<GraphEdgeItem *> todo;
+    auto add = [&todo](GraphEdgeItem *e) {
+        if (!todo.contains(e))
+            todo.append(e);
+    };
+    for (GraphEdgeItem *e : std::as_const(m_edges))
+        add(e);
+    for (GraphEdgeItem *e : std::as_const(m_edges)) {
+        for (GraphNodeItem *n : {e->m_from, e->m_to}) {
+            if (n && n != this) {
+                for (GraphEdgeItem *other : std::as_const(n->m_edges))
+                    add(other);
+            }
+        }
+    }
+    for (GraphEdgeItem *e : std::as_const(todo))
+        e->adjust();
+}
+
+QRectF GraphNodeItem::boundingRect() const
+{
+    // Room for the selection halo and the drop shadow.
+    return QRectF(QPointF(0, 0), m_size).adjusted(-5, -5, 5, 7);
+}
+
+QPainterPath GraphNodeItem::shape() const
+{
+    QPainterPath p;
+    p.addRoundedRect(QRectF(QPointF(0, 0), m_size), kRadius, kRadius);
+    return p;
+}
+
+void GraphNodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
+{
+    const QRectF r(QPointF(0, 0), m_size);
+    const bool selected = option->state & QStyle::State_Selected;
+    const QColor state = stateColor(m_state);
+    const qreal header = headerHeight();
+    painter->setRenderHint(QPainter::Antialiasing);
+
+    // Soft shadow: two translucent layers are enough at editor zoom levels.
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(QColor(0, 0, 0, 18));
+    painter->drawRoundedRect(r.translated(0, 4).adjusted(-1, 0, 1, 1), kRadius + 1, kRadius + 1);
+    painter->setBrush(QColor(0, 0, 0, 26));
+    painter->drawRoundedRect(r.translated(0, 1.5), kRadius, kRadius);
+
+    // Body.
+    const QColor body = state.isValid() ? mix(Qt::white, state, 0.10) : QColor(Qt::white);
+    QColor border = state.isValid() ? state.darker(115) : QColor(0xa7, 0xb4, 0xbd);
+    if (m_hovered && !state.isValid())
+        border = QColor(0x60, 0x7d, 0x8b);
+    painter->setBrush(body);
+    painter->setPen(QPen(border, state.isValid() ? 1.6 : 1.0));
+    painter->drawRoundedRect(r, kRadius, kRadius);
+
+    // Header: the box's rounded top, filled with the state colour (slate when no run shows).
+    const QColor headerColor = state.isValid() ? state : QColor(0x37, 0x47, 0x4f);
+    QPainterPath top;
+    top.addRoundedRect(r, kRadius, kRadius);
+    QPainterPath band;
+    band.addRect(QRectF(0, 0, r.width(), header));
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(headerColor);
+    painter->drawPath(top.intersected(band));
+
+    const QColor headerText = isLight(headerColor) ? QColor(0x21, 0x21, 0x21) : QColor(Qt::white);
+    qreal x = 10;
+    if (m_entry) {
+        // The entry node: a small "play" triangle before its title.
+        const qreal cy = header / 2;
+        const QPolygonF triangle{QPointF(x, cy - 5), QPointF(x + 9, cy), QPointF(x, cy + 5)};
+        painter->setBrush(headerText);
+        painter->drawPolygon(triangle);
+        x += 16;
+    }
+    const QFontMetricsF titleMetrics(titleFont());
+    painter->setFont(titleFont());
+    painter->setPen(headerText);
+    const QRectF titleRect(x, 0, r.width() - x - 8, header);
+    const QString title = titleMetrics.elidedText(m_title, Qt::ElideRight, titleRect.width());
+    painter->drawText(titleRect, Qt::AlignLeft | Qt::AlignVCenter, title);
+
+    // The state's name, for readers who do not rely on colour, when it fits.
+    if (state.isValid()) {
+        QFont small = labelFont();
+        small.setItalic(true);
+        const QFontMetricsF sm(small);
+        const qreal needed = sm.horizontalAdvance(m_state) + 10;
+        if (titleMetrics.horizontalAdvance(title) + needed < titleRect.width()) {
+            painter->setFont(small);
+            painter->drawText(titleRect, Qt::AlignRight | Qt::AlignVCenter, m_state);
+        }
+    }
+
+    // Steps.
+    const QFont lf = lineFont();
+    const QFontMetricsF lm(lf);
+    painter->setFont(lf);
+    qreal y = header + 6;
+    const qreal lineHeight = lm.height() + 3;
+    if (m_shown.isEmpty()) {
+        QFont italic = lf;
+        italic.setItalic(true);
+        painter->setFont(italic);
+        painter->setPen(QColor(0x90, 0x9c, 0xa4));
+        painter->drawText(QRectF(11, y, r.width() - 20, lineHeight), Qt::AlignLeft | Qt::AlignVCenter,
+                          u"(no steps)"_s);
+    }
+    for (int i = 0; i < m_shown.size(); ++i) {
+        const bool more = m_lines.size() > kMaxLines && i == m_shown.size() - 1;
+        painter->setPen(more ? QColor(0x90, 0x9c, 0xa4) : QColor(0x26, 0x32, 0x38));
+        painter->drawText(QRectF(11, y, r.width() - 20, lineHeight), Qt::AlignLeft | Qt::AlignVCenter,
+                          m_shown[i]);
+        y += lineHeight;
+    }
+
+    if (selected) {
+        painter->setBrush(Qt::NoBrush);
+        painter->setPen(QPen(QColor(0x29, 0x79, 0xff), 2.5));
+        painter->drawRoundedRect(r.adjusted(-3, -3, 3, 3), kRadius + 3, kRadius + 3);
+    }
+}
+
+QVariant GraphNodeItem::itemChange(GraphicsItemChange change, const QVariant &value)
+{
+    if (change == ItemPositionHasChanged) {
+        adjustEdges();
+    } else if (change == ItemSelectedHasChanged) {
+        setZValue(value.toBool() ? 2 : 1);
+        for (GraphEdgeItem *e : std::as_const(m_edges))
+            e->update();
+    }
+    return QGraphicsItem::itemChange(change, value);
+}
+
+void GraphNodeItem::hoverEnterEvent(QGraphicsSceneHoverEvent *event)
+{
+    m_hovered = true;
+    update();
+    QGraphicsItem::hoverEnterEvent(event);
+}
+
+void GraphNodeItem::hoverLeaveEvent(QGraphicsSceneHoverEvent *event)
+{
+    m_hovered = false;
+    update();
+    QGraphicsItem::hoverLeaveEvent(event);
+}
+
+// --- GraphEdgeItem ------------------------------------------------------------------------------
+
+GraphEdgeItem::GraphEdgeItem(GraphNodeItem *from, GraphNodeItem *to, const QString &op, int count)
+    : m_from(from)
+    , m_to(to)
+    , m_op(op)
+    , m_count(count)
+{
+    setZValue(0);
+    setAcceptedMouseButtons(Qt::NoButton);
+    m_from->m_edges.append(this);
+    if (m_to != m_from)
+        m_to->m_edges.append(this);
+}
+
+GraphEdgeItem::~GraphEdgeItem()
+{
+    if (m_from)
+        m_from->m_edges.removeOne(this);
+    if (m_to && m_to != m_from)
+        m_to->m_edges.removeOne(this);
+}
+
+void GraphEdgeItem::setCount(int count)
+{
+    if (count == m_count)
+        return;
+    m_count = count;
+    adjust(); // the label's width changes
+}
+
+QString GraphEdgeItem::label() const
+{
+    return m_count > 1 ? m_op + u' ' + kTimes + QString::number(m_count) : m_op;
+}
+
+GraphEdgeItem::Route GraphEdgeItem::routeOf(const GraphEdgeItem *edge)
+{
+    if (edge->m_from == edge->m_to)
+        return Route::Loop;
+    const QRectF a = edge->m_from->sceneBox();
+    const QRectF b = edge->m_to->sceneBox();
+    if (b.top() >= a.bottom() + 16)
+        return Route::Down;
+    if (b.bottom() <= a.top() - 16)
+        return Route::Up;
+    return Route::Side;
+}
+
+// Where along the bottom (source) or top (target) side this edge attaches: the edges leaving a
+// box downwards share its bottom side in the order of their other ends, so they do not cross
+// right at the box.
+qreal GraphEdgeItem::portFraction(bool atSource) const
+{
+    GraphNodeItem *node = atSource ? m_from : m_to;
+    QList<const GraphEdgeItem *> siblings;
+    for (const GraphEdgeItem *e : std::as_const(node->m_edges)) {
+        if ((atSource ? e->m_from : e->m_to) == node && routeOf(e) == Route::Down)
+            siblings.append(e);
+    }
+    if (siblings.size() <= 1)
+        return 0.5;
+    auto otherEnd = [atSource](const GraphEdgeItem *e) { return atSource ? e->m_to : e->m_from; };
+    std::sort(siblings.begin(), siblings.end(), [&](const GraphEdgeItem *a, const GraphEdgeItem *b) {
+        const qreal ax = otherEnd(a)->sceneBox().center().x();
+        const qreal bx = otherEnd(b)->sceneBox().center().x();
+        if (ax != bx)
+            return ax < bx;
+        if (otherEnd(a)->id() != otherEnd(b)->id())
+            return otherEnd(a)->id() < otherEnd(b)->id();
+        return a->m_op < b->m_op;
+    });
+    const qreal i = qreal(siblings.indexOf(this));
+    const qreal spread = std::min<qreal>(0.7, 0.18 * qreal(siblings.size() - 1));
+    return 0.5 - spread / 2 + spread * i / qreal(siblings.size() - 1);
+}
+
+// Rank of this edge among the edges between the same two nodes in this direction (by op).
+int GraphEdgeItem::parallelIndex() const
+{
+    int index = 0;
+    for (const GraphEdgeItem *e : std::as_const(m_from->m_edges)) {
+        if (e != this && e->m_from == m_from && e->m_to == m_to && e->m_op < m_op)
+            ++index;
+    }
+    return index;
+}
+
+namespace {
+
+struct Segment {
+    QPointF a, c1, c2, b; // a cubic; a straight run has c1 == a and c2 == b
+};
+
+QPointF cubicAt(const Segment &s, qreal t)
+{
+    const qreal u = 1 - t;
+    return u * u * u * s.a + 3 * u * u * t * s.c1 + 3 * u * t * t * s.c2 + t * t * t * s.b;
+}
+
+// A vertical-ish cubic from a down to b, leaving and arriving vertically.
+Segment downCurve(QPointF a, QPointF b, qreal minBend)
+{
+    const qreal dy = std::max(minBend, (b.y() - a.y()) * 0.5);
+    return {a, a + QPointF(0, dy), b - QPointF(0, dy), b};
+}
+
+// The boxes of the nodes in `area`, other than the edge's own ends.
+QList<QRectF> nodeBoxesIn(const QGraphicsScene *scene, const QRectF &area, const GraphNodeItem *a,
+                          const GraphNodeItem *b)
+{
+    QList<QRectF> boxes;
+    if (!scene)
+        return boxes;
+    const QList<QGraphicsItem *> items =
+        scene->items(area, Qt::IntersectsItemBoundingRect, Qt::AscendingOrder);
+    for (QGraphicsItem *item : items) {
+        const auto *n = qgraphicsitem_cast<const GraphNodeItem *>(item);
+        if (n && n != a && n != b)
+            boxes.append(n->sceneBox());
+    }
+    std::sort(boxes.begin(), boxes.end(), [](const QRectF &x, const QRectF &y) {
+        return x.top() != y.top() ? x.top() < y.top() : x.left() < y.left();
+    });
+    return boxes;
+}
+
+// A downward edge from p1 to p2 that goes round the boxes its plain curve would cross: for each
+// band of obstacles, a vertical run beside them on the side nearer to the straight line.
+QList<Segment> routeDown(QPointF p1, QPointF p2, const QList<QRectF> &boxes)
+{
+    const Segment plain = downCurve(p1, p2, 40);
+    QList<QRectF> inflated;
+    for (const QRectF &b : boxes)
+        inflated.append(b.adjusted(-12, -10, 12, 10));
+    // Bands: vertical ranges where the plain curve would cross boxes (overlapping ones merged).
+    QList<std::pair<qreal, qreal>> bands;
+    for (const QRectF &b : std::as_const(inflated)) {
+        for (int i = 1; i < 32; ++i) {
+            if (b.contains(cubicAt(plain, i / 32.0))) {
+                if (!bands.isEmpty() && bands.last().second > b.top())
+                    bands.last().second = std::max(bands.last().second, b.bottom());
+                else
+                    bands.append({b.top(), b.bottom()});
+                break;
+            }
+        }
+    }
+    QList<QPointF> points{p1};
+    for (const auto &[bandTop, bandBottom] : std::as_const(bands)) {
+        const qreal top = std::max(bandTop, p1.y() + 16);
+        const qreal bottom = std::min(bandBottom, p2.y() - 16);
+        if (top >= bottom || (points.size() > 1 && top <= points.last().y()))
+            continue;
+        // The free lane (beside some box of the band, inside none) nearest to the straight line.
+        const qreal mid = (top + bottom) / 2;
+        const qreal lineX = p1.x() + (p2.x() - p1.x()) * (mid - p1.y()) / (p2.y() - p1.y());
+        QList<QRectF> inBand;
+        for (const QRectF &o : std::as_const(inflated)) {
+            if (o.top() < bottom && o.bottom() > top)
+                inBand.append(o);
+        }
+        qreal x = lineX;
+        qreal best = -1;
+        for (const QRectF &o : std::as_const(inBand)) {
+            for (const qreal candidate : {o.left(), o.right()}) {
+                const bool free = std::none_of(inBand.cbegin(), inBand.cend(), [candidate](const QRectF &r) {
+                    return r.left() < candidate && candidate < r.right();
+                });
+                const qreal distance = std::abs(candidate - lineX);
+                if (free && (best < 0 || distance < best)) {
+                    best = distance;
+                    x = candidate;
+                }
+            }
+        }
+        points << QPointF(x, top) << QPointF(x, bottom);
+    }
+    points << p2;
+    if (points.size() == 2)
+        return {plain};
+    QList<Segment> route;
+    for (int i = 1; i < points.size(); ++i) {
+        const QPointF a = points[i - 1];
+        const QPointF b = points[i];
+        if (i % 2 == 0 && i < points.size() - 1)
+            route.append({a, a, b, b}); // the run beside a band
+        else
+            route.append(downCurve(a, b, 0));
+    }
+    return route;
+}
+
+} // namespace
+
+void GraphEdgeItem::adjust()
+{
+    if (!m_from || !m_to)
+        return;
+    prepareGeometryChange();
+    const QRectF a = m_from->sceneBox();
+    const QRectF b = m_to->sceneBox();
+    const int k = parallelIndex();
+    const qreal headerMid = headerHeight() / 2;
+    QList<Segment> route;
+    qreal labelAt = 0.5;
+    bool labelBeside = false;
+
+    switch (routeOf(this)) {
+    case Route::Loop: {
+        // A loop on the right side, below the header; parallel self-edges nest outside it.
+        const QPointF p1(a.right(), a.top() + headerMid + 2);
+        const QPointF p2(a.right(), p1.y() + 18 + 6 * k);
+        const qreal reach = 55 + 22 * k;
+        route.append({p1, p1 + QPointF(reach, -22), p2 + QPointF(reach, 22), p2});
+        labelBeside = true;
+        break;
+    }
+    case Route::Down: {
+        const QPointF p1(a.left() + a.width() * portFraction(true), a.bottom());
+        const QPointF p2(b.left() + b.width() * portFraction(false), b.top());
+        const QRectF area = QRectF(QPointF(std::min(p1.x(), p2.x()) - 300, p1.y()),
+                                   QPointF(std::max(p1.x(), p2.x()) + 300, p2.y()));
+        route = routeDown(p1, p2, nodeBoxesIn(scene(), area, m_from, m_to));
+        // Parallel edges share nothing but the pair: stagger their labels.
+        labelAt = 0.5 - 0.12 * (k % 3);
+        break;
+    }
+    case Route::Up: {
+        // Back edges go round the right-hand side so they are never mistaken for forward ones.
+        const QPointF p1(a.right(), a.top() + headerMid + 12 * k);
+        const QPointF p2(b.right(), b.top() + headerMid + 12 * k);
+        const qreal bulge = 50 + 0.18 * std::abs(p1.y() - p2.y()) + 16 * k;
+        const qreal x = std::max(p1.x(), p2.x()) + bulge;
+        route.append({p1, QPointF(x, p1.y()), QPointF(x, p2.y()), p2});
+        break;
+    }
+    case Route::Side: {
+        const bool rightwards = b.center().x() >= a.center().x();
+        const QPointF p1(rightwards ? a.right() : a.left(), a.top() + headerMid + 12 * k);
+        const QPointF p2(rightwards ? b.left() : b.right(), b.top() + headerMid + 12 * k);
+        const qreal dx = std::max<qreal>(40, std::abs(p2.x() - p1.x()) * 0.5) * (rightwards ? 1 : -1);
+        route.append({p1, p1 + QPointF(dx, 0), p2 - QPointF(dx, 0), p2});
+        break;
+    }
+    }
+
+    // Arrowhead along the curve's final tangent; the line stops inside it.
+    Segment &last = route.last();
+    const QPointF tip = last.b;
+    QPointF dir = tip - last.c2;
+    qreal len = std::hypot(dir.x(), dir.y());
+    if (len < 1e-6) {
+        dir = tip - last.a;
+        len = std::max<qreal>(1e-6, std::hypot(dir.x(), dir.y()));
+    }
+    dir /= len;
+    const QPointF normal(-dir.y(), dir.x());
+    const qreal arrowLength = 10;
+    const QPointF base = tip - dir * arrowLength;
+    m_arrow = QPolygonF{tip, base + normal * 4.5, base - normal * 4.5};
+    last.b = tip - dir * (arrowLength - 2);
+    if (last.c2 == tip)
+        last.c2 = last.b;
+
+    m_path = QPainterPath(route.first().a);
+    for (const Segment &s : std::as_const(route)) {
+        if (s.c1 == s.a && s.c2 == s.b)
+            m_path.lineTo(s.b);
+        else
+            m_path.cubicTo(s.c1, s.c2, s.b);
+    }
+
+    const QFontMetricsF fm(labelFont());
+    const QSizeF labelSize(fm.horizontalAdvance(label()) + 10, fm.height() + 2);
+    auto rectAt = [&labelSize](QPointF centre) {
+        return QRectF(centre - QPointF(labelSize.width() / 2, labelSize.height() / 2), labelSize);
+    };
+    if (labelBeside) {
+        const QPointF p1 = route.first().a;
+        const qreal right = m_path.boundingRect().right();
+        m_labelRect = rectAt(QPointF(right + 4 + labelSize.width() / 2, p1.y() + 9 + 3 * k));
+    } else {
+        // Along the curve, the first spot that covers no box and no other label.
+        int bestScore = -1;
+        for (int step = 0; step < 15; ++step) {
+            // 0, -1, +1, -2, +2, ... steps of 6% of the length around the preferred spot
+            const qreal offset = 0.06 * ((step + 1) / 2) * (step % 2 ? -1 : 1);
+            const qreal t = std::clamp(labelAt + offset, 0.06, 0.94);
+            const QRectF rect = rectAt(m_path.pointAtPercent(t));
+            int score = 0;
+            if (scene()) {
+                const QList<QGraphicsItem *> near = scene()->items(rect, Qt::IntersectsItemBoundingRect);
+                for (QGraphicsItem *item : near) {
+                    if (const auto *n = qgraphicsitem_cast<const GraphNodeItem *>(item)) {
+                        if (n->sceneBox().adjusted(-3, -3, 3, 3).intersects(rect))
+                            score += 10;
+                    } else if (const auto *e = qgraphicsitem_cast<const GraphEdgeItem *>(item)) {
+                        if (e != this && e->m_labelRect.adjusted(-2, -1, 2, 1).intersects(rect))
+                            score += 3;
+                    }
+                }
+            }
+            if (bestScore < 0 || score < bestScore) {
+                bestScore = score;
+                m_labelRect = rect;
+            }
+            if (score == 0)
+                break;
+        }
+    }
+    m_bounds = m_path.boundingRect().united(m_arrow.boundingRect()).united(m_labelRect)
+                   .adjusted(-3, -3, 3, 3);
+    update();
+}
+
+void GraphEdgeItem::adjustAll(const QList<GraphEdgeItem *> &edges)
+{
+    for (GraphEdgeItem *e : edges)
+        e->m_labelRect = QRectF();
+    for (GraphEdgeItem *e : edges)
+        e->adjust();
+}
+
+QRectF GraphEdgeItem::boundingRect() const
+{
+    return m_bounds;
+}
+
+QPainterPath GraphEdgeItem::shape() const
+{
+    QPainterPathStroker stroker;
+    stroker.setWidth(8);
+    QPainterPath p = stroker.createStroke(m_path);
+    p.addRect(m_labelRect);
+    return p;
+}
+
+void GraphEdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *)
+{
+    if (!m_from || !m_to)
+        return;
+    const bool highlighted = m_from->isSelected() || m_to->isSelected();
+    const QColor color = edgeColor(m_op);
+    painter->setRenderHint(QPainter::Antialiasing);
+
+    QPen pen(color, highlighted ? 2.6 : 1.6);
+    pen.setCapStyle(Qt::RoundCap);
+    if (m_op == u"spawn")
+        pen.setDashPattern({5, 3});
+    painter->setPen(pen);
+    painter->setBrush(Qt::NoBrush);
+    painter->drawPath(m_path);
+
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(color);
+    painter->drawPolygon(m_arrow);
+
+    // The label on a light pill so that it stays readable over lines and grid.
+    painter->setPen(QPen(mix(color, Qt::white, 0.55), 1));
+    painter->setBrush(QColor(255, 255, 255, 235));
+    painter->drawRoundedRect(m_labelRect, m_labelRect.height() / 2, m_labelRect.height() / 2);
+    painter->setFont(labelFont());
+    painter->setPen(color.darker(120));
+    painter->drawText(m_labelRect, Qt::AlignCenter, label());
+}
+
+} // namespace ascope

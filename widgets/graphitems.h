@@ -1,0 +1,136 @@
+// Scene items of the graph editor (grapheditor.h): node boxes (title, one line of pseudo-Python
+// per step, run-state colour) and relation edges (bezier, arrowhead, operation label), plus the
+// pure functions that turn a node's JSON into those lines and edges. Items only paint and keep
+// their edges attached; the view owns the document and every edit.
+#pragma once
+
+#include <QColor>
+#include <QGraphicsItem>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+class QJsonArray;
+
+namespace ascope {
+
+class GraphEdgeItem;
+
+// --- what a node shows ------------------------------------------------------------------------
+
+// "fetch(d=1, retries=3)": the id and the parameters with their defaults.
+QString nodeTitle(const QJsonObject &node);
+// One step as compact pseudo-Python ("$r = gather [a, b×3]", "try: sleep 5 finally: sleep 0"),
+// nested bodies folded into the same line.
+QString stepSummary(const QJsonObject &step);
+// The top-level steps of a node, one summary each.
+QStringList nodeLines(const QJsonObject &node);
+
+// A relation of a node to another node, found anywhere in its steps (nested bodies included):
+// one per (to, op), `count` the number of tasks or coroutines it makes (sum of "count" fields).
+struct GraphRelation {
+    QString to;
+    QString op;   // await, spawn, gather, wait, as_completed, taskgroup, wait_for, shield
+    int count = 0;
+    friend bool operator==(const GraphRelation &, const GraphRelation &) = default;
+};
+QList<GraphRelation> nodeRelations(const QJsonObject &node);
+
+// Fill colour of a run state name ("running", ...); invalid for unknown names and "".
+QColor stateColor(const QString &state);
+
+// --- items --------------------------------------------------------------------------------------
+
+class GraphNodeItem : public QGraphicsItem
+{
+public:
+    enum { Type = UserType + 601 };
+
+    explicit GraphNodeItem(const QString &id);
+    ~GraphNodeItem() override;
+
+    int type() const override { return Type; }
+    QString id() const { return m_id; }
+    void setId(const QString &id);
+    // Title and step lines; the box resizes to fit (within limits, longer lines are elided).
+    void setContent(const QString &title, const QStringList &lines);
+    void setEntry(bool entry);
+    void setState(const QString &state); // "" = neutral
+    QString state() const { return m_state; }
+
+    QSizeF boxSize() const { return m_size; }
+    QRectF sceneBox() const { return QRectF(pos(), m_size); }
+    const QList<GraphEdgeItem *> &edges() const { return m_edges; }
+    // Re-routes the edges whose shape depends on this node (its own and its neighbours').
+    void adjustEdges();
+
+    QRectF boundingRect() const override;
+    QPainterPath shape() const override;
+    void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
+
+protected:
+    QVariant itemChange(GraphicsItemChange change, const QVariant &value) override;
+    void hoverEnterEvent(QGraphicsSceneHoverEvent *event) override;
+    void hoverLeaveEvent(QGraphicsSceneHoverEvent *event) override;
+
+private:
+    friend class GraphEdgeItem;
+    void relayoutText();
+
+    QString m_id;
+    QString m_title;
+    QStringList m_lines;    // as given
+    QStringList m_shown;    // elided, at most kMaxLines (+ "… n more")
+    QSizeF m_size;
+    QString m_state;
+    bool m_entry = false;
+    bool m_hovered = false;
+    QList<GraphEdgeItem *> m_edges;
+};
+
+class GraphEdgeItem : public QGraphicsItem
+{
+public:
+    enum { Type = UserType + 602 };
+
+    GraphEdgeItem(GraphNodeItem *from, GraphNodeItem *to, const QString &op, int count);
+    ~GraphEdgeItem() override; // detaches from both nodes
+
+    int type() const override { return Type; }
+    GraphNodeItem *from() const { return m_from; }
+    GraphNodeItem *to() const { return m_to; }
+    QString op() const { return m_op; }
+    int count() const { return m_count; }
+    void setCount(int count);
+    QString label() const; // "gather ×3"
+    QPainterPath path() const { return m_path; }
+
+    // Recomputes the curve from the current geometry of both nodes (and its label's place,
+    // avoiding node boxes and the labels already placed).
+    void adjust();
+    // Re-routes all these edges in this order, labels placed afresh.
+    static void adjustAll(const QList<GraphEdgeItem *> &edges);
+
+    QRectF boundingRect() const override;
+    QPainterPath shape() const override;
+    void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
+
+private:
+    friend class GraphNodeItem;
+    enum class Route : quint8 { Loop, Down, Up, Side };
+    static Route routeOf(const GraphEdgeItem *edge);
+    qreal portFraction(bool atSource) const;
+    int parallelIndex() const;
+
+    GraphNodeItem *m_from;
+    GraphNodeItem *m_to;
+    QString m_op;
+    int m_count;
+    QPainterPath m_path;
+    QPolygonF m_arrow;
+    QRectF m_labelRect;     // in scene coordinates
+    QRectF m_bounds;
+};
+
+} // namespace ascope

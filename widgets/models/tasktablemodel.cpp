@@ -1,0 +1,395 @@
+#include "tasktablemodel.h"
+
+#include "engine.h"
+#include "trace.h"
+
+#include <QJsonArray>
+#include <QLocale>
+#include <QStringList>
+
+#include <algorithm>
+#include <unordered_map>
+
+using namespace Qt::StringLiterals;
+
+namespace ascope {
+
+namespace {
+
+QString timeText(double t)
+{
+    return QString::number(t, 'f', 3);
+}
+
+QString pythonString(const QString &s)
+{
+    QString out = s;
+    out.replace(u'\\', u"\\\\"_s).replace(u'\'', u"\\'"_s).replace(u'\n', u"\\n"_s);
+    return u'\'' + out + u'\'';
+}
+
+QString exceptionRepr(const QJsonObject &e)
+{
+    QString text = e.value(u"type").toString() + u'(' + pythonString(e.value(u"message").toString());
+    if (e.contains(u"exceptions")) {
+        QStringList members;
+        const QJsonArray a = e.value(u"exceptions").toArray();
+        for (const QJsonValue &m : a)
+            members << exceptionRepr(m.toObject());
+        text += u", ["_s + members.join(u", "_s) + u']';
+    }
+    return text + u')';
+}
+
+// A value as a Python programmer reads it: 'text', None, [1, 2], <Task fetch#2>.
+QString valueRepr(const QJsonValue &v)
+{
+    switch (v.type()) {
+    case QJsonValue::Null:
+    case QJsonValue::Undefined: return u"None"_s;
+    case QJsonValue::Bool: return v.toBool() ? u"True"_s : u"False"_s;
+    case QJsonValue::Double:
+        if (v.toVariant().typeId() == QMetaType::LongLong)
+            return QString::number(v.toInteger());
+        return QString::number(v.toDouble(), 'g', QLocale::FloatingPointShortest);
+    case QJsonValue::String: return pythonString(v.toString());
+    case QJsonValue::Array: {
+        QStringList parts;
+        const QJsonArray a = v.toArray();
+        for (const QJsonValue &x : a)
+            parts << valueRepr(x);
+        return u'[' + parts.join(u", "_s) + u']';
+    }
+    case QJsonValue::Object: {
+        const QJsonObject o = v.toObject();
+        if (o.contains(u"exception"))
+            return exceptionRepr(o.value(u"exception").toObject());
+        if (o.contains(u"task"))
+            return u"<Task "_s + o.value(u"task").toString() + u'>';
+        if (o.contains(u"future")) {
+            const QJsonValue name = o.value(u"future");
+            return name.isString() ? u"<Future "_s + name.toString() + u'>' : u"<Future>"_s;
+        }
+        return u"{…}"_s;
+    }
+    }
+    return {};
+}
+
+QString phaseName(TaskPhase p)
+{
+    return QString::fromLatin1(taskPhaseName(p));
+}
+
+} // namespace
+
+bool TaskTableModel::Row::operator==(const Row &o) const
+{
+    return name == o.name && node == o.node && state == o.state && created == o.created
+        && hasFinished == o.hasFinished && finished == o.finished && awaiting == o.awaiting
+        && cancelling == o.cancelling && result == o.result;
+}
+
+TaskTableModel::TaskTableModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+TaskTableModel::~TaskTableModel() = default;
+
+Engine *TaskTableModel::engine() const
+{
+    return m_engine.data();
+}
+
+void TaskTableModel::detach()
+{
+    if (m_engine)
+        disconnect(m_engine, nullptr, this, nullptr);
+    m_engine = nullptr;
+}
+
+void TaskTableModel::setEngine(Engine *engine)
+{
+    beginResetModel();
+    detach();
+    m_engine = engine;
+    m_rows.clear();
+    if (engine) {
+        connect(engine, &Engine::progressed, this, &TaskTableModel::refresh);
+        connect(engine, &Engine::finished, this, &TaskTableModel::refresh);
+        connect(engine, &QObject::destroyed, this, [this] { setEngine(nullptr); });
+        m_rows = snapshot();
+    }
+    endResetModel();
+}
+
+std::vector<TaskTableModel::Row> TaskTableModel::snapshot() const
+{
+    std::vector<Row> rows;
+    if (!m_engine)
+        return rows;
+    const Runtime &rt = m_engine->runtime();
+    const Loop &loop = rt.loop();
+    const size_t count = rt.tasks.size();
+    const std::vector<TaskStateAt> states = loop.trace().statesAfter(loop.trace().size(), count);
+
+    // sleep() futures: resolved by a timer (as tasks.py sleep: _set_result_unless_cancelled).
+    std::unordered_map<const Object *, double> sleepUntil;
+    for (const Handle *h : loop.timers()) {
+        if (!h->cancelled && h->cb.tag == TagSetResultUnlessCancelled)
+            sleepUntil.emplace(h->cb.target, h->when);
+    }
+
+    rows.reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+        const Task *t = rt.tasks[i];
+        Row r;
+        r.name = t->name;
+        r.node = rt.graph().nodes[size_t(t->node)].id;
+        r.state = phaseName(states[i].phase);
+        r.created = t->created;
+        r.cancelling = t->cancelling();
+        if (t->done() || t->destroyed) {
+            r.hasFinished = t->done();
+            r.finished = t->finished;
+            if (t->failed() || t->cancelled()) {
+                r.exception = t->exceptionJson;
+                if (!r.exception.isEmpty())
+                    r.result = exceptionRepr(r.exception);
+                else if (t->cancelled())
+                    r.result = u"CancelledError()"_s;
+            } else if (t->done()) {
+                r.resultJson = t->resultJson;
+                r.result = valueRepr(t->resultJson);
+            }
+        }
+        const qint32 awaited = states[i].phase == TaskPhase::Waiting ? states[i].awaiting : -1;
+        if (awaited >= 0 && size_t(awaited) < rt.futures.size()) {
+            const Future *f = rt.futures[size_t(awaited)];
+            if (f->kind == ObjKind::Task)
+                r.awaiting = u"task "_s + f->name;
+            else if (f->named)
+                r.awaiting = u"future "_s + f->name;
+            else if (auto it = sleepUntil.find(f); it != sleepUntil.end())
+                r.awaiting = u"sleep until "_s + timeText(it->second) + u" s"_s;
+            else if (dynamic_cast<const GatherFuture *>(f))
+                r.awaiting = u"gather"_s;
+            else
+                r.awaiting = u"future"_s;
+        }
+        rows.push_back(std::move(r));
+    }
+    return rows;
+}
+
+void TaskTableModel::refresh()
+{
+    if (!m_engine)
+        return;
+    std::vector<Row> rows = snapshot();
+    const size_t old = m_rows.size();
+    if (rows.size() < old) { // not expected from an engine (tasks are never removed)
+        beginResetModel();
+        m_rows = std::move(rows);
+        endResetModel();
+        return;
+    }
+    // Changed rows first (on the rows the views know), then the new ones.
+    int first = -1;
+    int last = -1;
+    for (size_t i = 0; i < old; ++i) {
+        if (!(rows[i] == m_rows[i])) {
+            m_rows[i] = rows[i];
+            if (first < 0)
+                first = int(i);
+            last = int(i);
+        }
+    }
+    if (first >= 0)
+        Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+    if (rows.size() > old) {
+        beginInsertRows({}, int(old), int(rows.size()) - 1);
+        for (size_t i = old; i < rows.size(); ++i)
+            m_rows.push_back(std::move(rows[i]));
+        endInsertRows();
+    }
+}
+
+int TaskTableModel::rowForTask(const QString &name) const
+{
+    for (size_t i = 0; i < m_rows.size(); ++i) {
+        if (m_rows[i].name == name)
+            return int(i);
+    }
+    return -1;
+}
+
+int TaskTableModel::firstRowForNode(const QString &nodeId) const
+{
+    for (size_t i = 0; i < m_rows.size(); ++i) {
+        if (m_rows[i].node == nodeId)
+            return int(i);
+    }
+    return -1;
+}
+
+QString TaskTableModel::taskName(int row) const
+{
+    return row >= 0 && size_t(row) < m_rows.size() ? m_rows[size_t(row)].name : QString();
+}
+
+QString TaskTableModel::nodeOf(int row) const
+{
+    return row >= 0 && size_t(row) < m_rows.size() ? m_rows[size_t(row)].node : QString();
+}
+
+QString TaskTableModel::stateOf(int row) const
+{
+    return row >= 0 && size_t(row) < m_rows.size() ? m_rows[size_t(row)].state : QString();
+}
+
+QJsonObject TaskTableModel::taskInfo(int row) const
+{
+    if (row < 0 || size_t(row) >= m_rows.size())
+        return {};
+    const Row &r = m_rows[size_t(row)];
+    QJsonObject o{{u"name"_s, r.name},
+                  {u"node"_s, r.node},
+                  {u"state"_s, r.state},
+                  {u"created"_s, r.created},
+                  {u"awaiting"_s, r.awaiting},
+                  {u"cancelling"_s, r.cancelling}};
+    if (r.hasFinished)
+        o.insert(u"finished"_s, r.finished);
+    if (!r.exception.isEmpty())
+        o.insert(u"exception"_s, r.exception);
+    else if (r.state == u"done")
+        o.insert(u"result"_s, r.resultJson);
+    return o;
+}
+
+QMap<QString, int> TaskTableModel::stateCounts() const
+{
+    QMap<QString, int> counts;
+    for (const Row &r : m_rows)
+        ++counts[r.state];
+    return counts;
+}
+
+QHash<QString, QString> TaskTableModel::nodeStates() const
+{
+    QHash<QString, QString> states;
+    for (const Row &r : m_rows) { // creation order: the last task of a node wins
+        QString s = r.state;
+        if (s == u"scheduled")
+            s = u"pending"_s;
+        states.insert(r.node, s);
+    }
+    return states;
+}
+
+QColor TaskTableModel::stateColour(const QString &state)
+{
+    // The graph editor's hues (graphitems.cpp stateColor), darkened to read as text on white.
+    if (state == u"scheduled")
+        return QColor(0x61, 0x61, 0x61);
+    if (state == u"running")
+        return QColor(0x15, 0x65, 0xc0);
+    if (state == u"waiting")
+        return QColor(0xa0, 0x5a, 0x00);
+    if (state == u"done")
+        return QColor(0x2e, 0x7d, 0x32);
+    if (state == u"failed")
+        return QColor(0xc6, 0x28, 0x28);
+    if (state == u"cancelled")
+        return QColor(0x7b, 0x1f, 0xa2);
+    if (state == u"destroyed")
+        return QColor(0x6d, 0x4c, 0x41);
+    return {};
+}
+
+QStringList TaskTableModel::stateNames()
+{
+    return {u"scheduled"_s, u"running"_s, u"waiting"_s, u"done"_s,
+            u"failed"_s,    u"cancelled"_s, u"destroyed"_s};
+}
+
+int TaskTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int TaskTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant TaskTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row &r = m_rows[size_t(index.row())];
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case TaskColumn: return r.name;
+        case NodeColumn: return r.node;
+        case StateColumn: return r.state;
+        case CreatedColumn: return timeText(r.created);
+        case FinishedColumn: return r.hasFinished ? timeText(r.finished) : QString();
+        case AwaitingColumn: return r.awaiting;
+        case CancellingColumn: return r.cancelling > 0 ? QString::number(r.cancelling) : QString();
+        case ResultColumn: return r.result;
+        }
+        return {};
+    case Qt::ToolTipRole:
+        if (index.column() == ResultColumn || index.column() == AwaitingColumn)
+            return data(index, Qt::DisplayRole);
+        return {};
+    case Qt::ForegroundRole:
+        if (index.column() == StateColumn || (index.column() == ResultColumn && !r.exception.isEmpty())) {
+            const QColor c = stateColour(r.state);
+            if (c.isValid())
+                return c;
+        }
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() == CreatedColumn || index.column() == FinishedColumn || index.column() == CancellingColumn)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case SortRole:
+        switch (index.column()) {
+        case TaskColumn: return index.row();
+        case CreatedColumn: return r.created;
+        case FinishedColumn: return r.hasFinished ? r.finished : 1e300;
+        case CancellingColumn: return r.cancelling;
+        case StateColumn: return int(stateNames().indexOf(r.state));
+        }
+        return data(index, Qt::DisplayRole);
+    case StateRole: return r.state;
+    case TaskNameRole: return r.name;
+    case NodeRole: return r.node;
+    case TaskIndexRole: return index.row();
+    }
+    return {};
+}
+
+QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case TaskColumn: return tr("Task");
+    case NodeColumn: return tr("Node");
+    case StateColumn: return tr("State");
+    case CreatedColumn: return tr("Created");
+    case FinishedColumn: return tr("Finished");
+    case AwaitingColumn: return tr("Awaiting");
+    case CancellingColumn: return tr("Cancelling");
+    case ResultColumn: return tr("Result / exception");
+    }
+    return {};
+}
+
+} // namespace ascope
