@@ -20,12 +20,18 @@ namespace {
 QString titleFor(Injection::Kind kind)
 {
     switch (kind) {
-    case Injection::Kind::Cancel: return InjectionDialog::tr("Cancel");
-    case Injection::Kind::ForceTimeout: return InjectionDialog::tr("Force timeout");
-    case Injection::Kind::Resolve: return InjectionDialog::tr("Resolve future");
-    case Injection::Kind::Fail: return InjectionDialog::tr("Fail future");
-    case Injection::Kind::Drop: return InjectionDialog::tr("Drop reference");
-    case Injection::Kind::Collect: return InjectionDialog::tr("Collect now");
+    case Injection::Kind::Cancel:
+        return InjectionDialog::tr("Cancel");
+    case Injection::Kind::ForceTimeout:
+        return InjectionDialog::tr("Force timeout");
+    case Injection::Kind::Resolve:
+        return InjectionDialog::tr("Resolve future");
+    case Injection::Kind::Fail:
+        return InjectionDialog::tr("Fail future");
+    case Injection::Kind::Drop:
+        return InjectionDialog::tr("Drop reference");
+    case Injection::Kind::Collect:
+        return InjectionDialog::tr("Collect now");
     }
     return {};
 }
@@ -34,15 +40,19 @@ QString explanationFor(Injection::Kind kind)
 {
     switch (kind) {
     case Injection::Kind::Cancel:
-        return InjectionDialog::tr("Calls cancel(message) on the task or future: a task gets CancelledError thrown in at its next step.");
+        return InjectionDialog::tr(
+            "Calls cancel(message) on the task or future: a task gets CancelledError thrown in at its next step.");
     case Injection::Kind::ForceTimeout:
-        return InjectionDialog::tr("Moves the innermost deadline of the task (wait_for, timeout, wait, as_completed) to now; a plain await gets TimeoutError thrown in.");
+        return InjectionDialog::tr("Moves the innermost deadline of the task (wait_for, timeout, wait, as_completed) "
+                                   "to now; a plain await gets TimeoutError thrown in.");
     case Injection::Kind::Resolve:
-        return InjectionDialog::tr("Calls set_result(value) on a pending named future. The value is JSON: 42, \"text\", [1, 2], null.");
+        return InjectionDialog::tr(
+            "Calls set_result(value) on a pending named future. The value is JSON: 42, \"text\", [1, 2], null.");
     case Injection::Kind::Fail:
         return InjectionDialog::tr("Calls set_exception(Type(message)) on a pending named future.");
     case Injection::Kind::Drop:
-        return InjectionDialog::tr("Sets every variable holding the task or future to None: the next collection may destroy it.");
+        return InjectionDialog::tr(
+            "Sets every variable holding the task or future to None: the next collection may destroy it.");
     case Injection::Kind::Collect:
         return InjectionDialog::tr("Runs gc.collect() now.");
     }
@@ -66,10 +76,9 @@ std::optional<QJsonValue> parseValue(const QString &text)
 
 QStringList InjectionDialog::exceptionTypes()
 {
-    return {u"BaseException"_s, u"Exception"_s,       u"RuntimeError"_s,      u"ValueError"_s,
-            u"KeyError"_s,      u"LookupError"_s,     u"TypeError"_s,         u"OSError"_s,
-            u"ConnectionError"_s, u"TimeoutError"_s,  u"CancelledError"_s,    u"InvalidStateError"_s,
-            u"ExceptionGroup"_s, u"BaseExceptionGroup"_s};
+    return {u"BaseException"_s,  u"Exception"_s,         u"RuntimeError"_s,   u"ValueError"_s,        u"KeyError"_s,
+            u"LookupError"_s,    u"TypeError"_s,         u"OSError"_s,        u"ConnectionError"_s,   u"TimeoutError"_s,
+            u"CancelledError"_s, u"InvalidStateError"_s, u"ExceptionGroup"_s, u"BaseExceptionGroup"_s};
 }
 
 InjectionDialog::InjectionDialog(Injection::Kind kind, const QList<Target> &targets, const QString &preselected,
@@ -94,7 +103,8 @@ InjectionDialog::InjectionDialog(Injection::Kind kind, const QList<Target> &targ
         const int at = m_target->findData(preselected);
         if (at >= 0)
             m_target->setCurrentIndex(at);
-        form->addRow(kind == Injection::Kind::Resolve || kind == Injection::Kind::Fail ? tr("&Future:") : tr("&Target:"),
+        form->addRow(kind == Injection::Kind::Resolve || kind == Injection::Kind::Fail ? tr("&Future:")
+                                                                                       : tr("&Target:"),
                      m_target);
         connect(m_target, &QComboBox::currentIndexChanged, this, &InjectionDialog::validate);
     }
@@ -115,7 +125,8 @@ InjectionDialog::InjectionDialog(Injection::Kind kind, const QList<Target> &targ
         m_hasMessage = new QCheckBox(tr("&Message:"), this);
         m_message = new QLineEdit(this);
         m_message->setObjectName(u"message"_s);
-        m_message->setPlaceholderText(kind == Injection::Kind::Cancel ? tr("optional, e.g. shutting down") : tr("optional"));
+        m_message->setPlaceholderText(kind == Injection::Kind::Cancel ? tr("optional, e.g. shutting down")
+                                                                      : tr("optional"));
         form->addRow(m_hasMessage, m_message);
         connect(m_message, &QLineEdit::textEdited, this, [this] { m_hasMessage->setChecked(true); });
     }
@@ -137,8 +148,8 @@ void InjectionDialog::validate()
     QString problem;
     if (m_target && m_target->count() == 0)
         problem = m_kind == Injection::Kind::Resolve || m_kind == Injection::Kind::Fail
-                      ? tr("This graph has no pending named future.")
-                      : tr("Nothing to target yet: start the run first.");
+            ? tr("This graph has no pending named future.")
+            : tr("Nothing to target yet: start the run first.");
     else if (m_value && !parseValue(m_value->text()))
         problem = tr("The value is not JSON (a number, a \"string\", true/false, null or a list).");
     m_problem->setText(problem);

@@ -58,7 +58,8 @@ int runWindow(const ascope::cli::GuiOptions &options)
     }
     if (!loaded) {
         QMetaObject::invokeMethod(
-            &window, [&window, error] { window.showError(QObject::tr("Cannot open task graph"), error); }, Qt::QueuedConnection);
+            &window, [&window, error] { window.showError(QObject::tr("Cannot open task graph"), error); },
+            Qt::QueuedConnection);
     }
     return QApplication::exec();
 }

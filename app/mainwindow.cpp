@@ -1,7 +1,7 @@
 #include "mainwindow.h"
 
-#include "grapheditor.h"
 #include "graphdocument.h"
+#include "grapheditor.h"
 #include "graphitems.h"
 #include "injectiondialog.h"
 #include "inspector.h"
@@ -132,13 +132,20 @@ QStringList MainWindow::examplePaths()
     // Menu order follows the topics (basics, combinators, structured concurrency, pitfalls);
     // files not listed here come after, alphabetically.
     static const QStringList order = {
-        u"create-task.json"_s,          u"gather.json"_s,
-        u"wait-modes.json"_s,           u"wait-for.json"_s,
-        u"as-completed.json"_s,         u"as-completed-timeout.json"_s,
-        u"shield.json"_s,               u"taskgroup-failure.json"_s,
-        u"taskgroup-cancel-child.json"_s, u"taskgroup-terminate.json"_s,
-        u"cancellation-cleanup.json"_s, u"fire-and-forget.json"_s,
-        u"deadlock.json"_s,             u"blocking-vs-sleep0.json"_s,
+        u"create-task.json"_s,
+        u"gather.json"_s,
+        u"wait-modes.json"_s,
+        u"wait-for.json"_s,
+        u"as-completed.json"_s,
+        u"as-completed-timeout.json"_s,
+        u"shield.json"_s,
+        u"taskgroup-failure.json"_s,
+        u"taskgroup-cancel-child.json"_s,
+        u"taskgroup-terminate.json"_s,
+        u"cancellation-cleanup.json"_s,
+        u"fire-and-forget.json"_s,
+        u"deadlock.json"_s,
+        u"blocking-vs-sleep0.json"_s,
     };
     QStringList files = QDir(u":/examples"_s).entryList({u"*.json"_s}, QDir::Files, QDir::Name);
     std::stable_sort(files.begin(), files.end(), [](const QString &a, const QString &b) {
@@ -247,8 +254,8 @@ void MainWindow::createDocks()
     header->setHighlightSections(false);
     const QFontMetrics fm = m_taskView->fontMetrics();
     const int widths[] = {fm.horizontalAdvance(u"send_receipt#10"_s), fm.horizontalAdvance(u"send_receipt__"_s),
-                          fm.horizontalAdvance(u"cancelled__"_s),      fm.horizontalAdvance(u"Created__"_s),
-                          fm.horizontalAdvance(u"Finished__"_s),       fm.horizontalAdvance(u"sleep until 10.000 s_"_s),
+                          fm.horizontalAdvance(u"cancelled__"_s),     fm.horizontalAdvance(u"Created__"_s),
+                          fm.horizontalAdvance(u"Finished__"_s),      fm.horizontalAdvance(u"sleep until 10.000 s_"_s),
                           fm.horizontalAdvance(u"Cancelling__"_s)};
     for (int c = 0; c < int(std::size(widths)); ++c)
         header->resizeSection(c, widths[c] + 12);
@@ -256,8 +263,7 @@ void MainWindow::createDocks()
     layout->addWidget(m_taskView, 1);
     tasksDock->setWidget(tasks);
     addDockWidget(Qt::BottomDockWidgetArea, tasksDock);
-    connect(m_taskView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
-            &MainWindow::onTaskRowChanged);
+    connect(m_taskView->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &MainWindow::onTaskRowChanged);
 
     auto *inspectorDock = new QDockWidget(tr("Inspector"), this);
     inspectorDock->setObjectName(u"inspectorDock"_s);
@@ -364,8 +370,8 @@ void MainWindow::createActions()
     setShortcuts(m_dropAction, {QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_D)});
     m_dropAction->setIconText(tr("Drop")); // toolbar label
     connect(m_dropAction, &QAction::triggered, this, &MainWindow::injectDrop);
-    m_collectAction = makeAction(this, u"actionCollect"_s, tr("Co&llect Now"), u"user-trash"_s,
-                                 tr("Run gc.collect() now"));
+    m_collectAction
+        = makeAction(this, u"actionCollect"_s, tr("Co&llect Now"), u"user-trash"_s, tr("Run gc.collect() now"));
     setShortcuts(m_collectAction, {QKeySequence(Qt::CTRL | Qt::Key_G)});
     m_collectAction->setIconText(tr("Collect")); // toolbar label
     connect(m_collectAction, &QAction::triggered, this, &MainWindow::injectCollect);
@@ -445,8 +451,8 @@ void MainWindow::createToolBars()
 
     QToolBar *injectBar = addToolBar(tr("Inject"));
     injectBar->setObjectName(u"injectToolBar"_s);
-    injectBar->addActions({m_cancelAction, m_timeoutAction, m_resolveAction, m_failAction, m_dropAction,
-                           m_collectAction});
+    injectBar->addActions(
+        {m_cancelAction, m_timeoutAction, m_resolveAction, m_failAction, m_dropAction, m_collectAction});
 
     for (QToolBar *bar : {fileBar, runBar, injectBar}) {
         bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
@@ -590,9 +596,12 @@ bool MainWindow::maybeSave()
     if (!m_doc->isModified())
         return true;
     switch (askSaveChanges()) {
-    case SaveChoice::Save: return save();
-    case SaveChoice::Discard: return true;
-    case SaveChoice::Cancel: return false;
+    case SaveChoice::Save:
+        return save();
+    case SaveChoice::Discard:
+        return true;
+    case SaveChoice::Cancel:
+        return false;
     }
     return false;
 }
@@ -616,8 +625,7 @@ QString MainWindow::askOpenFileName()
     const QString current = m_doc->filePath();
     if (!current.isEmpty() && !isResourcePath(current))
         dir = QFileInfo(current).absolutePath();
-    return QFileDialog::getOpenFileName(this, tr("Open task graph"), dir,
-                                        tr("Task graphs (*.json);;All files (*)"));
+    return QFileDialog::getOpenFileName(this, tr("Open task graph"), dir, tr("Task graphs (*.json);;All files (*)"));
 }
 
 QString MainWindow::askSaveFileName()
@@ -662,8 +670,7 @@ void MainWindow::rebuildRecentMenu()
     int n = 0;
     for (const QString &path : files) {
         ++n;
-        const QString label = n < 10 ? u"&%1 %2"_s.arg(n).arg(QFileInfo(path).fileName())
-                                     : QFileInfo(path).fileName();
+        const QString label = n < 10 ? u"&%1 %2"_s.arg(n).arg(QFileInfo(path).fileName()) : QFileInfo(path).fileName();
         QAction *a = m_recentMenu->addAction(label);
         a->setStatusTip(QDir::toNativeSeparators(path));
         a->setToolTip(a->statusTip());
@@ -746,7 +753,8 @@ void MainWindow::dropEvent(QDropEvent *event)
     event->acceptProposedAction();
     // Not inside the drop handler: the prompt about unsaved changes would run a modal loop
     // while the drag source still waits.
-    QMetaObject::invokeMethod(this, [this, path] { openPath(path); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, path] { openPath(path); }, Qt::QueuedConnection);
 }
 
 bool MainWindow::eventFilter(QObject *watched, QEvent *event)
@@ -771,7 +779,8 @@ bool MainWindow::eventFilter(QObject *watched, QEvent *event)
             }
             break;
         }
-        default: break;
+        default:
+            break;
         }
     }
     return QMainWindow::eventFilter(watched, event);
@@ -889,9 +898,8 @@ void MainWindow::runToTime()
 std::optional<double> MainWindow::askRunToTime(double now)
 {
     bool ok = false;
-    const double t = QInputDialog::getDouble(this, tr("Run to time"),
-                                             tr("Pause when the virtual clock reaches (seconds):"), now + 1.0,
-                                             0.0, 1e9, 3, &ok);
+    const double t = QInputDialog::getDouble(
+        this, tr("Run to time"), tr("Pause when the virtual clock reaches (seconds):"), now + 1.0, 0.0, 1e9, 3, &ok);
     return ok ? std::optional<double>(t) : std::nullopt;
 }
 
@@ -1154,12 +1162,18 @@ QString MainWindow::countsText() const
 QString MainWindow::runStatusText() const
 {
     switch (m_mode) {
-    case RunMode::Idle: return tr("ready");
-    case RunMode::Running: return m_replaying ? tr("replaying") : tr("running");
-    case RunMode::Playing: return tr("playing at %1×").arg(m_speed);
-    case RunMode::RunningToTime: return tr("running to t = %1 s").arg(secondsText(m_runToTarget));
-    case RunMode::Paused: return tr("paused");
-    case RunMode::Finished: return m_engine ? tr("finished: %1").arg(m_engine->status()) : tr("finished");
+    case RunMode::Idle:
+        return tr("ready");
+    case RunMode::Running:
+        return m_replaying ? tr("replaying") : tr("running");
+    case RunMode::Playing:
+        return tr("playing at %1×").arg(m_speed);
+    case RunMode::RunningToTime:
+        return tr("running to t = %1 s").arg(secondsText(m_runToTarget));
+    case RunMode::Paused:
+        return tr("paused");
+    case RunMode::Finished:
+        return m_engine ? tr("finished: %1").arg(m_engine->status()) : tr("finished");
     }
     return {};
 }
@@ -1192,8 +1206,8 @@ std::optional<Injection> MainWindow::askInjection(Injection::Kind kind, const QS
     }
     // What can be targeted now: unfinished tasks, then pending named futures.
     QList<InjectionDialog::Target> targets;
-    const bool tasks = kind == Injection::Kind::Cancel || kind == Injection::Kind::ForceTimeout
-                    || kind == Injection::Kind::Drop;
+    const bool tasks
+        = kind == Injection::Kind::Cancel || kind == Injection::Kind::ForceTimeout || kind == Injection::Kind::Drop;
     const bool futures = kind != Injection::Kind::ForceTimeout;
     if (m_engine && m_engine->stage() != Engine::Stage::NotStarted) {
         const Runtime &rt = m_engine->runtime();
@@ -1243,13 +1257,13 @@ void MainWindow::inject(Injection in)
         return;
     }
     const Loop &loop = e->runtime().loop();
-    statusBar()->showMessage(target.isEmpty() ? tr("Injected %1 at t = %2 s, iteration %3")
-                                                    .arg(what, secondsText(loop.time()))
-                                                    .arg(loop.iteration())
-                                              : tr("Injected %1 on %2 at t = %3 s, iteration %4")
-                                                    .arg(what, target, secondsText(loop.time()))
-                                                    .arg(loop.iteration()),
-                             8000);
+    statusBar()->showMessage(
+        target.isEmpty()
+            ? tr("Injected %1 at t = %2 s, iteration %3").arg(what, secondsText(loop.time())).arg(loop.iteration())
+            : tr("Injected %1 on %2 at t = %3 s, iteration %4")
+                  .arg(what, target, secondsText(loop.time()))
+                  .arg(loop.iteration()),
+        8000);
     m_taskModel->refresh();
     updateRunViews();
 }

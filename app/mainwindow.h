@@ -69,20 +69,20 @@ public:
 public Q_SLOTS:
     // File
     void newDocument();
-    void openFile();                     // asks (unsaved changes, then a file name)
-    bool openPath(const QString &path);  // asks about unsaved changes; load errors in a message box
+    void openFile();                    // asks (unsaved changes, then a file name)
+    bool openPath(const QString &path); // asks about unsaved changes; load errors in a message box
     bool save();
     bool saveAs();
     // Run
-    void run();              // virtual time to the end
-    void play();             // real time x speed
+    void run();  // virtual time to the end
+    void play(); // real time x speed
     void pause();
     void step();             // one loop iteration
     void runToTime();        // asks for a virtual time
     void runUntil(double t); // pauses when the loop reaches t (or would have to pass it)
     void resetRun();
-    void replay();           // reset, then run with the document's injection script
-    void runToEndNow();      // synchronous: for --run --screenshot
+    void replay();      // reset, then run with the document's injection script
+    void runToEndNow(); // synchronous: for --run --screenshot
     // Every dock shown, the graph fitted, the entry task selected: for --screenshot.
     void prepareScreenshot();
     void setSpeed(double speed);

@@ -5,8 +5,8 @@
 
 #include "runtime.h"
 
-#include <QJsonObject>
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QObject>
 #include <QTimer>
 
@@ -30,12 +30,12 @@ struct Injection {
         Collect,      // gc.collect()
     };
     Kind kind = Kind::Cancel;
-    quint64 iteration = 0; // applied before the loop runs iteration `iteration + 1`
+    quint64 iteration = 0;      // applied before the loop runs iteration `iteration + 1`
     std::optional<double> time; // virtual time it was applied at (real-time play lets idle time pass)
-    QString target;        // task name ("fetch#2") or named future ("gate"); empty for Collect
+    QString target;             // task name ("fetch#2") or named future ("gate"); empty for Collect
     bool hasMessage = false;
     QString message;
-    QJsonValue value;      // Resolve
+    QJsonValue value;                              // Resolve
     QString excType = QStringLiteral("Exception"); // Fail
 
     QJsonObject toJson() const;
@@ -105,8 +105,8 @@ private:
     Future *m_awaited = nullptr; // what run_until_complete waits for
     Listener *m_stopper = nullptr;
     std::vector<Task *> m_alive;
-    std::vector<quint8> m_snapshot;           // per task: 0 pending 1 done 2 failed 3 cancelled 4 created in shutdown
-    std::vector<QString> m_futureSnapshot;    // per named future entry
+    std::vector<quint8> m_snapshot;        // per task: 0 pending 1 done 2 failed 3 cancelled 4 created in shutdown
+    std::vector<QString> m_futureSnapshot; // per named future entry
     std::vector<QString> m_shutdownErrors;
     std::vector<Injection> m_injections;
     std::vector<Injection> m_script;

@@ -6,7 +6,11 @@ namespace ascope {
 
 // ---------------------------------------------------------------- Future (futures.py Future)
 
-Future::Future(Runtime *r, ObjKind k) : Listener(k), rt(r) {}
+Future::Future(Runtime *r, ObjKind k)
+    : Listener(k)
+    , rt(r)
+{
+}
 
 bool Future::cancel(const OptMsg &msg)
 {
@@ -47,9 +51,12 @@ QString pyRepr(const Value &v, int level)
 {
     // reprlib.repr's limits: maxlevel 6, maxlist 6, maxstring 30
     switch (v.kind) {
-    case Value::Kind::None: return QStringLiteral("None");
-    case Value::Kind::Bool: return v.b ? QStringLiteral("True") : QStringLiteral("False");
-    case Value::Kind::Int: return QString::number(v.i);
+    case Value::Kind::None:
+        return QStringLiteral("None");
+    case Value::Kind::Bool:
+        return v.b ? QStringLiteral("True") : QStringLiteral("False");
+    case Value::Kind::Int:
+        return QString::number(v.i);
     case Value::Kind::Double: {
         QString t = QString::number(v.d, 'g', 17);
         for (int p = 1; p <= 17; ++p) { // shortest text that reads back the same, as repr(float)
@@ -71,8 +78,10 @@ QString pyRepr(const Value &v, int level)
     case Value::Kind::Tuple:
     case Value::Kind::Set: {
         const bool list = v.kind == Value::Kind::List;
-        const QString open = list ? QStringLiteral("[") : (v.kind == Value::Kind::Tuple ? QStringLiteral("(") : QStringLiteral("{"));
-        const QString close = list ? QStringLiteral("]") : (v.kind == Value::Kind::Tuple ? QStringLiteral(")") : QStringLiteral("}"));
+        const QString open
+            = list ? QStringLiteral("[") : (v.kind == Value::Kind::Tuple ? QStringLiteral("(") : QStringLiteral("{"));
+        const QString close
+            = list ? QStringLiteral("]") : (v.kind == Value::Kind::Tuple ? QStringLiteral(")") : QStringLiteral("}"));
         if (v.items->empty())
             return v.kind == Value::Kind::Set ? QStringLiteral("set()") : open + close;
         if (level >= 6)
@@ -112,9 +121,12 @@ static QString futureRepr(const Future &f)
 static QString stateName(Future::State s)
 {
     switch (s) {
-    case Future::State::Pending: return QStringLiteral("PENDING");
-    case Future::State::Cancelled: return QStringLiteral("CANCELLED");
-    case Future::State::Finished: return QStringLiteral("FINISHED");
+    case Future::State::Pending:
+        return QStringLiteral("PENDING");
+    case Future::State::Cancelled:
+        return QStringLiteral("CANCELLED");
+    case Future::State::Finished:
+        return QStringLiteral("FINISHED");
     }
     return {};
 }
@@ -234,7 +246,10 @@ void Future::trace(Tracer &t) const
 
 // ---------------------------------------------------------------- Task (tasks.py Task)
 
-Task::Task(Runtime *r, int nodeIndex, Frame *frame) : Future(r, ObjKind::Task), node(nodeIndex), initialFrame(frame)
+Task::Task(Runtime *r, int nodeIndex, Frame *frame)
+    : Future(r, ObjKind::Task)
+    , node(nodeIndex)
+    , initialFrame(frame)
 {
 }
 
@@ -412,7 +427,9 @@ void Task::trace(Tracer &t) const
 
 // ---------------------------------------------------------------- _GatheringFuture
 
-GatherFuture::GatherFuture(Runtime *r, bool re) : Future(r), returnExceptions(re)
+GatherFuture::GatherFuture(Runtime *r, bool re)
+    : Future(r)
+    , returnExceptions(re)
 {
     pyFuture = false;
 }

@@ -21,7 +21,7 @@ struct PyRaise {
 };
 // Unwinds a coroutine that will never resume (collected task, end of run) without running
 // any of its Python cleanup code.
-struct Teardown {};
+struct Teardown { };
 
 using OptMsg = std::optional<QString>;
 
@@ -47,10 +47,10 @@ public:
     bool failed() const { return m_state == State::Finished && m_exc; }
 
     virtual bool cancel(const OptMsg &msg);
-    void setResult(const Value &v);     // raises InvalidStateError when done
-    void setException(ExcObj *e);       // raises InvalidStateError when done
-    Value result();                     // Future.result(): raises
-    ExcObj *exception();                // Future.exception(): raises when cancelled
+    void setResult(const Value &v); // raises InvalidStateError when done
+    void setException(ExcObj *e);   // raises InvalidStateError when done
+    Value result();                 // Future.result(): raises
+    ExcObj *exception();            // Future.exception(): raises when cancelled
     ExcObj *makeCancelledError();
 
     void addDoneCallback(Callback cb);
@@ -64,8 +64,8 @@ public:
     bool logTraceback() const { return m_logTraceback; }
 
     Runtime *rt;
-    int id = -1;        // index in Runtime::futures (every future and task)
-    QString name;       // named futures (future steps, hang, await:false gather/shield)
+    int id = -1;  // index in Runtime::futures (every future and task)
+    QString name; // named futures (future steps, hang, await:false gather/shield)
     bool named = false;
     bool pyFuture = true; // _PyFuture (vs the C Future of gather's outer): only naming differs
 
@@ -125,22 +125,31 @@ public:
     void destroyCoroutine();
 
     int node;
-    int index = -1;                 // creation order
-    int parent = -1;                // task that created it (-1: the runner)
-    bool logDestroyPending = true;  // gather's own children have it off
-    bool destroyed = false;         // collected while pending
+    int index = -1;                // creation order
+    int parent = -1;               // task that created it (-1: the runner)
+    bool logDestroyPending = true; // gather's own children have it off
+    bool destroyed = false;        // collected while pending
     bool createdInShutdown = false;
     Future *futWaiter() const { return m_futWaiter; }
-    Frame *initialFrame = nullptr;  // the coroutine's frame (arguments) before it first runs
-    std::vector<Frame *> frames;    // the coroutine's live frames, outermost first
+    Frame *initialFrame = nullptr; // the coroutine's frame (arguments) before it first runs
+    std::vector<Frame *> frames;   // the coroutine's live frames, outermost first
     double created = 0;
     double finished = 0;
-    QJsonValue resultJson;    // the result / exception as the outcome shows it, when it completed
+    QJsonValue resultJson; // the result / exception as the outcome shows it, when it completed
     QJsonObject exceptionJson;
 
     // Set by the body coroutine when it ends.
-    void bodyReturned(const Value &v) { m_coroDone = true; m_coroResult = v; m_coroExc = nullptr; }
-    void bodyRaised(ExcObj *e) { m_coroDone = true; m_coroExc = e; }
+    void bodyReturned(const Value &v)
+    {
+        m_coroDone = true;
+        m_coroResult = v;
+        m_coroExc = nullptr;
+    }
+    void bodyRaised(ExcObj *e)
+    {
+        m_coroDone = true;
+        m_coroExc = e;
+    }
 
 private:
     void step(ExcObj *exc);

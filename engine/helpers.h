@@ -23,7 +23,10 @@ enum HelperTag : int {
 class WaitState final : public Listener
 {
 public:
-    WaitState() : Listener(ObjKind::Helper) {}
+    WaitState()
+        : Listener(ObjKind::Helper)
+    {
+    }
     void fire(Handle &h) override;
     void trace(Tracer &t) const override
     {
@@ -41,7 +44,10 @@ public:
 class ShieldState final : public Listener
 {
 public:
-    ShieldState() : Listener(ObjKind::Helper) {}
+    ShieldState()
+        : Listener(ObjKind::Helper)
+    {
+    }
     void fire(Handle &h) override;
     void trace(Tracer &t) const override
     {
@@ -56,7 +62,10 @@ public:
 class AsCompletedState final : public Listener
 {
 public:
-    AsCompletedState() : Listener(ObjKind::Helper) {}
+    AsCompletedState()
+        : Listener(ObjKind::Helper)
+    {
+    }
     void fire(Handle &h) override;
     void trace(Tracer &t) const override
     {
@@ -79,7 +88,10 @@ public:
 class TaskGroupState final : public Listener
 {
 public:
-    TaskGroupState() : Listener(ObjKind::Helper) {}
+    TaskGroupState()
+        : Listener(ObjKind::Helper)
+    {
+    }
     void fire(Handle &h) override; // _on_task_done
     void trace(Tracer &t) const override
     {
@@ -105,7 +117,10 @@ class TimeoutState final : public Listener
 {
 public:
     enum class State : quint8 { Created, Entered, Expiring, Expired, Exited };
-    TimeoutState() : Listener(ObjKind::Helper) {}
+    TimeoutState()
+        : Listener(ObjKind::Helper)
+    {
+    }
     void fire(Handle &h) override; // _on_timeout
     void trace(Tracer &t) const override
     {

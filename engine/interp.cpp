@@ -30,7 +30,9 @@ struct Item {
 class Hold
 {
 public:
-    Hold(Frame *f, const Value &v) : m_f(f), m_n(f->held.size())
+    Hold(Frame *f, const Value &v)
+        : m_f(f)
+        , m_n(f->held.size())
     {
         f->held.push_back(v);
     }
@@ -47,7 +49,12 @@ private:
 class FramePush
 {
 public:
-    FramePush(Task *t, Frame *f) : m_t(t), m_n(t->frames.size()) { t->frames.push_back(f); }
+    FramePush(Task *t, Frame *f)
+        : m_t(t)
+        , m_n(t->frames.size())
+    {
+        t->frames.push_back(f);
+    }
     ~FramePush()
     {
         if (m_t->frames.size() > m_n)
@@ -65,7 +72,12 @@ private:
 class DeadlineScope
 {
 public:
-    DeadlineScope(Task *t, Handle **h) : m_t(t), m_n(t->deadlines.size()) { t->deadlines.push_back(h); }
+    DeadlineScope(Task *t, Handle **h)
+        : m_t(t)
+        , m_n(t->deadlines.size())
+    {
+        t->deadlines.push_back(h);
+    }
     ~DeadlineScope()
     {
         if (m_t->deadlines.size() > m_n)
@@ -98,7 +110,11 @@ constexpr int kMaxDepth = 990; // CPython's recursion limit is 1000 frames
 class Interp
 {
 public:
-    explicit Interp(Runtime &rt) : m_rt(rt), m_loop(rt.loop()) {}
+    explicit Interp(Runtime &rt)
+        : m_rt(rt)
+        , m_loop(rt.loop())
+    {
+    }
 
     QCoro::Task<Value> callNode(Task *task, Coro coro, int depth);
 
@@ -174,11 +190,16 @@ void Interp::write(Ctx &c, const VarRef &r, const Value &v)
 Value Interp::eval(Ctx &c, const ValueExpr &e)
 {
     switch (e.kind) {
-    case ValueExpr::Kind::Null: return Value::none();
-    case ValueExpr::Kind::Bool: return Value::boolean(e.b);
-    case ValueExpr::Kind::Int: return Value::integer(e.i);
-    case ValueExpr::Kind::Double: return Value::real(e.d);
-    case ValueExpr::Kind::String: return Value::str(e.s);
+    case ValueExpr::Kind::Null:
+        return Value::none();
+    case ValueExpr::Kind::Bool:
+        return Value::boolean(e.b);
+    case ValueExpr::Kind::Int:
+        return Value::integer(e.i);
+    case ValueExpr::Kind::Double:
+        return Value::real(e.d);
+    case ValueExpr::Kind::String:
+        return Value::str(e.s);
     case ValueExpr::Kind::List: {
         std::vector<Value> items;
         items.reserve(e.list.size());
@@ -186,7 +207,8 @@ Value Interp::eval(Ctx &c, const ValueExpr &e)
             items.push_back(eval(c, x));
         return Value::seq(Value::Kind::List, std::move(items));
     }
-    case ValueExpr::Kind::Ref: return read(c, e.ref);
+    case ValueExpr::Kind::Ref:
+        return read(c, e.ref);
     }
     return Value::none();
 }
@@ -259,7 +281,8 @@ Future *Interp::ensureFuture(Item &item)
     }
     if (Future *f = item.value.future())
         return f;
-    m_rt.raise(QStringLiteral("TypeError"), QStringLiteral("An asyncio.Future, a coroutine or an awaitable is required"));
+    m_rt.raise(QStringLiteral("TypeError"),
+               QStringLiteral("An asyncio.Future, a coroutine or an awaitable is required"));
 }
 
 ExcObj *Interp::makeException(Ctx &c, const QString &type, const OptMsg &msg)
@@ -269,7 +292,7 @@ ExcObj *Interp::makeException(Ctx &c, const QString &type, const OptMsg &msg)
         // ExceptionGroup(msg or '', [Exception()])
         e = m_rt.newExc(type, msg.value_or(QString()));
         e->members.push_back(m_rt.newExc(type == QLatin1String("ExceptionGroup") ? QStringLiteral("Exception")
-                                                                                  : QStringLiteral("BaseException")));
+                                                                                 : QStringLiteral("BaseException")));
     } else {
         e = m_rt.newExc(type, msg);
     }
@@ -391,7 +414,8 @@ QCoro::Task<Flow> Interp::execBlock(Ctx &c, const std::vector<Step> &steps)
             if (!f)
                 raiseNoAttribute(t, "set_result");
             if (f->kind == ObjKind::Task)
-                m_rt.raise(QStringLiteral("RuntimeError"), QStringLiteral("Task does not support set_result operation"));
+                m_rt.raise(QStringLiteral("RuntimeError"),
+                           QStringLiteral("Task does not support set_result operation"));
             f->setResult(val);
             assign = false;
             break;
@@ -403,7 +427,8 @@ QCoro::Task<Flow> Interp::execBlock(Ctx &c, const std::vector<Step> &steps)
                 raiseNoAttribute(t, "set_exception");
             ExcObj *e = makeException(c, st.excType, st.hasMessage ? OptMsg(st.message) : std::nullopt);
             if (f->kind == ObjKind::Task)
-                m_rt.raise(QStringLiteral("RuntimeError"), QStringLiteral("Task does not support set_exception operation"));
+                m_rt.raise(QStringLiteral("RuntimeError"),
+                           QStringLiteral("Task does not support set_exception operation"));
             f->setException(e);
             assign = false;
             break;
@@ -601,8 +626,9 @@ QCoro::Task<Value> Interp::opWait(Ctx &c, const Step &st)
     std::vector<Value> done, pending;
     for (const Value &f : fs)
         (f.future()->done() ? done : pending).push_back(f);
-    co_return Value::seq(Value::Kind::Tuple, {Value::seq(Value::Kind::Set, std::move(done)),
-                                              Value::seq(Value::Kind::Set, std::move(pending))});
+    co_return Value::seq(
+        Value::Kind::Tuple,
+        {Value::seq(Value::Kind::Set, std::move(done)), Value::seq(Value::Kind::Set, std::move(pending))});
 }
 
 QCoro::Task<void> Interp::cancelAndWait(Ctx &c, Future *fut)
@@ -878,8 +904,9 @@ QCoro::Task<void> Interp::taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc)
         bool allExceptions = true;
         for (ExcObj *e : tg->errors)
             allExceptions = allExceptions && excIsSubclass(e->type, QStringLiteral("Exception"));
-        ExcObj *me = m_rt.newExc(allExceptions ? QStringLiteral("ExceptionGroup") : QStringLiteral("BaseExceptionGroup"),
-                                 QStringLiteral("unhandled errors in a TaskGroup"));
+        ExcObj *me
+            = m_rt.newExc(allExceptions ? QStringLiteral("ExceptionGroup") : QStringLiteral("BaseExceptionGroup"),
+                          QStringLiteral("unhandled errors in a TaskGroup"));
         me->members = tg->errors;
         me->context = exc;
         tg->errors.clear();

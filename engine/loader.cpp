@@ -36,11 +36,11 @@ namespace ascope {
 namespace {
 
 constexpr qsizetype kMaxDocumentBytes = 64 * 1024 * 1024;
-constexpr qsizetype kMaxJsonValues = 4'000'000;  // bounds the memory of tree, sources and model
-constexpr int kMaxJsonDepth = 1024;              // as QJsonDocument
-constexpr int kMaxStepDepth = 200;               // nested body/finally/except levels
-constexpr qint64 kMaxRepeat = 10'000'000;        // repeat.times and children[].count
-constexpr qsizetype kMaxReprChars = 500;         // values quoted in messages are cut after this
+constexpr qsizetype kMaxJsonValues = 4'000'000; // bounds the memory of tree, sources and model
+constexpr int kMaxJsonDepth = 1024;             // as QJsonDocument
+constexpr int kMaxStepDepth = 200;              // nested body/finally/except levels
+constexpr qint64 kMaxRepeat = 10'000'000;       // repeat.times and children[].count
+constexpr qsizetype kMaxReprChars = 500;        // values quoted in messages are cut after this
 
 // ---------------------------------------------------------------------------------------------
 // An ordered JSON tree
@@ -61,7 +61,7 @@ struct JValue {
     bool b = false;
     qint64 i = 0;
     double d = 0;
-    QString s;           // String; for a bigInt, its literal digits
+    QString s; // String; for a bigInt, its literal digits
     std::unique_ptr<JContainer> c;
 
     bool isString() const { return type == JType::String; }
@@ -103,7 +103,9 @@ class JsonReader
 {
 public:
     explicit JsonReader(const QByteArray &text)
-        : m_begin(text.constData()), m_p(text.constData()), m_end(text.constData() + text.size())
+        : m_begin(text.constData())
+        , m_p(text.constData())
+        , m_end(text.constData() + text.size())
     {
     }
 
@@ -469,14 +471,30 @@ private:
                 return fail("unterminated string");
             const char e = *m_p++;
             switch (e) {
-            case '"': s.append(u'"'); break;
-            case '\\': s.append(u'\\'); break;
-            case '/': s.append(u'/'); break;
-            case 'b': s.append(u'\b'); break;
-            case 'f': s.append(u'\f'); break;
-            case 'n': s.append(u'\n'); break;
-            case 'r': s.append(u'\r'); break;
-            case 't': s.append(u'\t'); break;
+            case '"':
+                s.append(u'"');
+                break;
+            case '\\':
+                s.append(u'\\');
+                break;
+            case '/':
+                s.append(u'/');
+                break;
+            case 'b':
+                s.append(u'\b');
+                break;
+            case 'f':
+                s.append(u'\f');
+                break;
+            case 'n':
+                s.append(u'\n');
+                break;
+            case 'r':
+                s.append(u'\r');
+                break;
+            case 't':
+                s.append(u'\t');
+                break;
             case 'u': {
                 char32_t cp = 0;
                 if (!hex4(cp))
@@ -514,11 +532,16 @@ private:
 QJsonValue toQJson(const JValue &v)
 {
     switch (v.type) {
-    case JType::Null: return QJsonValue(QJsonValue::Null);
-    case JType::Bool: return QJsonValue(v.b);
-    case JType::Int: return QJsonValue(v.i);
-    case JType::Double: return QJsonValue(v.d);
-    case JType::String: return QJsonValue(v.s);
+    case JType::Null:
+        return QJsonValue(QJsonValue::Null);
+    case JType::Bool:
+        return QJsonValue(v.b);
+    case JType::Int:
+        return QJsonValue(v.i);
+    case JType::Double:
+        return QJsonValue(v.d);
+    case JType::String:
+        return QJsonValue(v.s);
     case JType::Array: {
         QJsonArray a;
         for (const JValue &x : v.c->items)
@@ -668,11 +691,21 @@ void pyReprInto(const JValue &v, QString &out)
     if (out.size() > kMaxReprChars)
         return;
     switch (v.type) {
-    case JType::Null: out += u"None"; return;
-    case JType::Bool: out += v.b ? u"True"_s : u"False"_s; return;
-    case JType::Int: out += QString::number(v.i); return;
-    case JType::Double: out += v.bigInt ? v.s : pyReprDouble(v.d); return;
-    case JType::String: out += pyReprString(v.s); return;
+    case JType::Null:
+        out += u"None";
+        return;
+    case JType::Bool:
+        out += v.b ? u"True"_s : u"False"_s;
+        return;
+    case JType::Int:
+        out += QString::number(v.i);
+        return;
+    case JType::Double:
+        out += v.bigInt ? v.s : pyReprDouble(v.d);
+        return;
+    case JType::String:
+        out += pyReprString(v.s);
+        return;
     case JType::Array:
         out += u'[';
         for (qsizetype k = 0; k < v.size() && out.size() <= kMaxReprChars; ++k) {
@@ -728,13 +761,19 @@ QString pyReprList(std::vector<QString> names)
 bool pyTruthy(const JValue &v)
 {
     switch (v.type) {
-    case JType::Null: return false;
-    case JType::Bool: return v.b;
-    case JType::Int: return v.i != 0;
-    case JType::Double: return v.d != 0;
-    case JType::String: return !v.s.isEmpty();
+    case JType::Null:
+        return false;
+    case JType::Bool:
+        return v.b;
+    case JType::Int:
+        return v.i != 0;
+    case JType::Double:
+        return v.d != 0;
+    case JType::String:
+        return !v.s.isEmpty();
     case JType::Array:
-    case JType::Object: return v.size() > 0;
+    case JType::Object:
+        return v.size() > 0;
     }
     return false;
 }
@@ -795,21 +834,21 @@ const OpSpec *findOp(const JValue &op)
 bool isExceptionType(const JValue &v)
 {
     static const QLatin1StringView types[] = {
-        QLatin1StringView("BaseException"), QLatin1StringView("Exception"),
-        QLatin1StringView("RuntimeError"), QLatin1StringView("ValueError"),
-        QLatin1StringView("KeyError"), QLatin1StringView("LookupError"),
-        QLatin1StringView("TypeError"), QLatin1StringView("OSError"),
+        QLatin1StringView("BaseException"),   QLatin1StringView("Exception"),
+        QLatin1StringView("RuntimeError"),    QLatin1StringView("ValueError"),
+        QLatin1StringView("KeyError"),        QLatin1StringView("LookupError"),
+        QLatin1StringView("TypeError"),       QLatin1StringView("OSError"),
         QLatin1StringView("ConnectionError"), QLatin1StringView("TimeoutError"),
-        QLatin1StringView("CancelledError"), QLatin1StringView("InvalidStateError"),
-        QLatin1StringView("ExceptionGroup"), QLatin1StringView("BaseExceptionGroup"),
+        QLatin1StringView("CancelledError"),  QLatin1StringView("InvalidStateError"),
+        QLatin1StringView("ExceptionGroup"),  QLatin1StringView("BaseExceptionGroup"),
     };
     if (!v.isString())
         return false;
     return std::any_of(std::begin(types), std::end(types), [&](QLatin1StringView t) { return v.s == t; });
 }
 
-const QLatin1StringView kReturnWhen[] = {QLatin1StringView("ALL_COMPLETED"), QLatin1StringView("FIRST_COMPLETED"),
-                                         QLatin1StringView("FIRST_EXCEPTION")};
+const QLatin1StringView kReturnWhen[]
+    = {QLatin1StringView("ALL_COMPLETED"), QLatin1StringView("FIRST_COMPLETED"), QLatin1StringView("FIRST_EXCEPTION")};
 
 // [A-Za-z_][A-Za-z0-9_]* (the oracle's NAME_RE, without the trailing newline re's $ lets through)
 bool isIdentifier(QStringView s)
@@ -827,7 +866,8 @@ bool isIdentifier(QStringView s)
 
 bool isRef(const JValue &v)
 {
-    return v.isString() && v.s.size() > 1 && (v.s[0] == u'$' || v.s[0] == u'@') && isIdentifier(QStringView(v.s).mid(1));
+    return v.isString() && v.s.size() > 1 && (v.s[0] == u'$' || v.s[0] == u'@')
+        && isIdentifier(QStringView(v.s).mid(1));
 }
 
 bool startsWithSigil(const QString &s)
@@ -856,7 +896,10 @@ QString index(const QString &where, qsizetype k)
 class Validator
 {
 public:
-    explicit Validator(const JValue &root) : m_root(root) {}
+    explicit Validator(const JValue &root)
+        : m_root(root)
+    {
+    }
 
     void run()
     {
@@ -1002,8 +1045,7 @@ private:
                 }
                 if (!extra.empty())
                     fail(where + u": unknown field(s) " + pyReprList(extra));
-                nodeCall(*node, c.get(QLatin1StringView("args")), c.get(QLatin1StringView("count")), where,
-                         allowCount);
+                nodeCall(*node, c.get(QLatin1StringView("args")), c.get(QLatin1StringView("count")), where, allowCount);
                 return;
             }
         }
@@ -1154,7 +1196,10 @@ private:
 class Builder
 {
 public:
-    explicit Builder(const JValue &root) : m_root(root) {}
+    explicit Builder(const JValue &root)
+        : m_root(root)
+    {
+    }
 
     Graph build()
     {
@@ -1261,10 +1306,17 @@ private:
     {
         ValueExpr e;
         switch (v.type) {
-        case JType::Null: break;
-        case JType::Bool: e.kind = ValueExpr::Kind::Bool, e.b = v.b; break;
-        case JType::Int: e.kind = ValueExpr::Kind::Int, e.i = v.i; break;
-        case JType::Double: e.kind = ValueExpr::Kind::Double, e.d = v.d; break;
+        case JType::Null:
+            break;
+        case JType::Bool:
+            e.kind = ValueExpr::Kind::Bool, e.b = v.b;
+            break;
+        case JType::Int:
+            e.kind = ValueExpr::Kind::Int, e.i = v.i;
+            break;
+        case JType::Double:
+            e.kind = ValueExpr::Kind::Double, e.d = v.d;
+            break;
         case JType::String:
             if (isRef(v)) {
                 e.kind = ValueExpr::Kind::Ref;
@@ -1280,7 +1332,8 @@ private:
             for (qsizetype k = 0; k < v.size(); ++k)
                 e.list.push_back(value(v.at(k)));
             break;
-        case JType::Object: break; // rejected by the validator
+        case JType::Object:
+            break; // rejected by the validator
         }
         return e;
     }

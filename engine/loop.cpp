@@ -5,13 +5,16 @@
 namespace ascope {
 
 namespace {
-constexpr double kClockResolution = 1e-9;       // time.get_clock_info('monotonic').resolution
+constexpr double kClockResolution = 1e-9; // time.get_clock_info('monotonic').resolution
 constexpr double kMaximumSelectTimeout = 24 * 3600;
 constexpr size_t kMinScheduledTimerHandles = 100;
 constexpr double kMinCancelledTimerHandlesFraction = 0.5;
 
 // heapq compares TimerHandles with __lt__ on the deadline only.
-inline bool lessThan(const Handle *a, const Handle *b) { return a->when < b->when; }
+inline bool lessThan(const Handle *a, const Handle *b)
+{
+    return a->when < b->when;
+}
 } // namespace
 
 void Handle::trace(Tracer &t) const
@@ -24,7 +27,10 @@ void Handle::trace(Tracer &t) const
     t.visit(val);
 }
 
-Loop::Loop(double timeLimit) : m_limit(timeLimit) {}
+Loop::Loop(double timeLimit)
+    : m_limit(timeLimit)
+{
+}
 
 Loop::~Loop() = default;
 

@@ -23,16 +23,19 @@ struct Callback {
 
 // asyncio.Handle / TimerHandle.
 struct Handle final : Object {
-    Handle() : Object(ObjKind::Handle) {}
+    Handle()
+        : Object(ObjKind::Handle)
+    {
+    }
     Callback cb;
-    Object *arg = nullptr;   // the future a done-callback reports, or another argument
-    ExcObj *exc = nullptr;   // Task.__step(exc)
-    Value val;               // e.g. the result of sleep()
+    Object *arg = nullptr; // the future a done-callback reports, or another argument
+    ExcObj *exc = nullptr; // Task.__step(exc)
+    Value val;             // e.g. the result of sleep()
     double when = 0;
     bool cancelled = false;
-    bool scheduled = false;  // in the timer heap
+    bool scheduled = false; // in the timer heap
     bool isTimer = false;
-    qint32 seq = -1;         // timers: creation number, names the timer in the trace
+    qint32 seq = -1; // timers: creation number, names the timer in the trace
     void trace(Tracer &t) const override;
 };
 
@@ -54,8 +57,7 @@ public:
     Loop(const Loop &) = delete;
     Loop &operator=(const Loop &) = delete;
 
-    template<typename T, typename... A>
-    T *make(A &&...a)
+    template<typename T, typename... A> T *make(A &&...a)
     {
         auto p = std::make_unique<T>(std::forward<A>(a)...);
         T *raw = p.get();
@@ -65,7 +67,11 @@ public:
 
     double time() const { return m_now; }
     void advance(double seconds) { m_now += seconds; } // a blocking step
-    void advanceTo(double t) { if (t > m_now) m_now = t; } // idle real time passing
+    void advanceTo(double t)
+    {
+        if (t > m_now)
+            m_now = t;
+    } // idle real time passing
     quint64 iteration() const { return m_iteration; }
 
     Handle *callSoon(Callback cb, Object *arg = nullptr, ExcObj *exc = nullptr, Value val = {});

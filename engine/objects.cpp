@@ -25,14 +25,22 @@ ExcObj *Value::exception() const
 QString Value::typeName() const
 {
     switch (kind) {
-    case Kind::None: return QStringLiteral("NoneType");
-    case Kind::Bool: return QStringLiteral("bool");
-    case Kind::Int: return QStringLiteral("int");
-    case Kind::Double: return QStringLiteral("float");
-    case Kind::Str: return QStringLiteral("str");
-    case Kind::List: return QStringLiteral("list");
-    case Kind::Tuple: return QStringLiteral("tuple");
-    case Kind::Set: return QStringLiteral("set");
+    case Kind::None:
+        return QStringLiteral("NoneType");
+    case Kind::Bool:
+        return QStringLiteral("bool");
+    case Kind::Int:
+        return QStringLiteral("int");
+    case Kind::Double:
+        return QStringLiteral("float");
+    case Kind::Str:
+        return QStringLiteral("str");
+    case Kind::List:
+        return QStringLiteral("list");
+    case Kind::Tuple:
+        return QStringLiteral("tuple");
+    case Kind::Set:
+        return QStringLiteral("set");
     case Kind::Obj:
         if (auto *e = exception())
             return e->type;

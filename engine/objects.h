@@ -33,11 +33,43 @@ struct Value {
     Object *obj = nullptr;
 
     static Value none() { return {}; }
-    static Value boolean(bool v) { Value x; x.kind = Kind::Bool; x.b = v; return x; }
-    static Value integer(qint64 v) { Value x; x.kind = Kind::Int; x.i = v; return x; }
-    static Value real(double v) { Value x; x.kind = Kind::Double; x.d = v; return x; }
-    static Value str(const QString &v) { Value x; x.kind = Kind::Str; x.s = v; return x; }
-    static Value object(Object *o) { Value x; if (o) { x.kind = Kind::Obj; x.obj = o; } return x; }
+    static Value boolean(bool v)
+    {
+        Value x;
+        x.kind = Kind::Bool;
+        x.b = v;
+        return x;
+    }
+    static Value integer(qint64 v)
+    {
+        Value x;
+        x.kind = Kind::Int;
+        x.i = v;
+        return x;
+    }
+    static Value real(double v)
+    {
+        Value x;
+        x.kind = Kind::Double;
+        x.d = v;
+        return x;
+    }
+    static Value str(const QString &v)
+    {
+        Value x;
+        x.kind = Kind::Str;
+        x.s = v;
+        return x;
+    }
+    static Value object(Object *o)
+    {
+        Value x;
+        if (o) {
+            x.kind = Kind::Obj;
+            x.obj = o;
+        }
+        return x;
+    }
     static Value seq(Kind k, std::vector<Value> v)
     {
         Value x;
@@ -58,7 +90,11 @@ struct Value {
 class Tracer
 {
 public:
-    explicit Tracer(std::vector<Object *> &stack, uint32_t epoch) : m_stack(stack), m_epoch(epoch) {}
+    explicit Tracer(std::vector<Object *> &stack, uint32_t epoch)
+        : m_stack(stack)
+        , m_epoch(epoch)
+    {
+    }
     // Edge mode: every referenced object is appended, marked or not.
     static Tracer edges(std::vector<Object *> &out)
     {
@@ -68,8 +104,7 @@ public:
     }
     void visit(Object *o);
     void visit(const Value &v);
-    template<typename C>
-    void visitAll(const C &c)
+    template<typename C> void visitAll(const C &c)
     {
         for (const auto &x : c)
             visit(x);
@@ -82,25 +117,31 @@ private:
 };
 
 struct Object {
-    explicit Object(ObjKind k) : kind(k) {}
+    explicit Object(ObjKind k)
+        : kind(k)
+    {
+    }
     virtual ~Object() = default;
     Object(const Object &) = delete;
     Object &operator=(const Object &) = delete;
     virtual void trace(Tracer &t) const = 0;
 
     ObjKind kind;
-    bool dead = false;         // found unreachable by a collection: CPython has freed it
-    bool diedInCycle = false;  // freed by the cycle collector (weakrefs cleared first), not by refcount
+    bool dead = false;        // found unreachable by a collection: CPython has freed it
+    bool diedInCycle = false; // freed by the cycle collector (weakrefs cleared first), not by refcount
     uint32_t markEpoch = 0;
     int32_t scratch = -1;
 };
 
 // A Python exception instance: type, message, group members, and what its traceback keeps alive.
 struct ExcObj final : Object {
-    ExcObj() : Object(ObjKind::Exception) {}
-    QString type;                 // "ValueError", "CancelledError", "NameError", ...
-    bool hasArg = false;          // Python args non-empty
-    QString message;              // str(args[0]) (or the group message)
+    ExcObj()
+        : Object(ObjKind::Exception)
+    {
+    }
+    QString type;                  // "ValueError", "CancelledError", "NameError", ...
+    bool hasArg = false;           // Python args non-empty
+    QString message;               // str(args[0]) (or the group message)
     std::vector<ExcObj *> members; // ExceptionGroup / BaseExceptionGroup
     ExcObj *context = nullptr;
     ExcObj *cause = nullptr;
@@ -116,10 +157,13 @@ struct ExcObj final : Object {
 // A Python frame: a node coroutine's locals, or the state of an asyncio library coroutine
 // (wait_for, wait, ...), plus the temporaries its current statement holds.
 struct Frame final : Object {
-    Frame() : Object(ObjKind::Frame) {}
+    Frame()
+        : Object(ObjKind::Frame)
+    {
+    }
     std::vector<Value> locals;
-    std::vector<char> bound;   // locals[i] is assigned (else reading it is a NameError)
-    std::vector<Value> held;   // evaluation stack / with-managers / handled exceptions
+    std::vector<char> bound;                           // locals[i] is assigned (else reading it is a NameError)
+    std::vector<Value> held;                           // evaluation stack / with-managers / handled exceptions
     std::vector<std::pair<const void *, Value>> temps; // generated temporaries (_ts, _r) by step
     void setTemp(const void *key, const Value &v)
     {

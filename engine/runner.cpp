@@ -23,7 +23,11 @@ const QEvent::Type kBatchEvent = QEvent::Type(QEvent::User + 417);
 class Stopper final : public Listener
 {
 public:
-    explicit Stopper(Loop *l) : Listener(ObjKind::Helper), m_loop(l) {}
+    explicit Stopper(Loop *l)
+        : Listener(ObjKind::Helper)
+        , m_loop(l)
+    {
+    }
     void fire(Handle &h) override
     {
         auto *f = static_cast<Future *>(h.arg);
@@ -31,7 +35,7 @@ public:
             f->exception();
         m_loop->stop();
     }
-    void trace(Tracer &) const override {}
+    void trace(Tracer &) const override { }
 
 private:
     Loop *m_loop;
@@ -50,8 +54,10 @@ QString stateName(const Future *f)
 QString pyJsonText(const QJsonValue &v)
 {
     switch (v.type()) {
-    case QJsonValue::Null: return QStringLiteral("null");
-    case QJsonValue::Bool: return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    case QJsonValue::Null:
+        return QStringLiteral("null");
+    case QJsonValue::Bool:
+        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
     case QJsonValue::Double: {
         const double d = v.toDouble();
         if (d == std::floor(d) && std::abs(d) < 1e15 && v.toVariant().typeId() != QMetaType::Double)
@@ -90,7 +96,8 @@ QString pyJsonText(const QJsonValue &v)
             parts << pyJsonText(QJsonValue(k)) + QStringLiteral(": ") + pyJsonText(o.value(k));
         return u'{' + parts.join(QStringLiteral(", ")) + u'}';
     }
-    default: return QStringLiteral("null");
+    default:
+        return QStringLiteral("null");
     }
 }
 
@@ -116,11 +123,16 @@ double round9(double t)
 QJsonValue valueToJson(const Value &v)
 {
     switch (v.kind) {
-    case Value::Kind::None: return QJsonValue::Null;
-    case Value::Kind::Bool: return v.b;
-    case Value::Kind::Int: return QJsonValue(v.i);
-    case Value::Kind::Double: return v.d;
-    case Value::Kind::Str: return v.s;
+    case Value::Kind::None:
+        return QJsonValue::Null;
+    case Value::Kind::Bool:
+        return v.b;
+    case Value::Kind::Int:
+        return QJsonValue(v.i);
+    case Value::Kind::Double:
+        return v.d;
+    case Value::Kind::Str:
+        return v.s;
     case Value::Kind::List:
     case Value::Kind::Tuple: {
         QJsonArray a;
@@ -168,21 +180,24 @@ constexpr KindName kKinds[] = {
 Value valueFromJson(const QJsonValue &j)
 {
     switch (j.type()) {
-    case QJsonValue::Bool: return Value::boolean(j.toBool());
+    case QJsonValue::Bool:
+        return Value::boolean(j.toBool());
     case QJsonValue::Double: {
         const double d = j.toDouble();
         if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9e15)
             return Value::integer(qint64(d));
         return Value::real(d);
     }
-    case QJsonValue::String: return Value::str(j.toString());
+    case QJsonValue::String:
+        return Value::str(j.toString());
     case QJsonValue::Array: {
         std::vector<Value> items;
         for (const QJsonValue &x : j.toArray())
             items.push_back(valueFromJson(x));
         return Value::seq(Value::Kind::List, std::move(items));
     }
-    default: return Value::none();
+    default:
+        return Value::none();
     }
 }
 } // namespace
@@ -198,7 +213,8 @@ const char *Injection::kindName(Kind k)
 
 QJsonObject Injection::toJson() const
 {
-    QJsonObject o{{QStringLiteral("iteration"), qint64(iteration)}, {QStringLiteral("op"), QLatin1String(kindName(kind))}};
+    QJsonObject o{{QStringLiteral("iteration"), qint64(iteration)},
+                  {QStringLiteral("op"), QLatin1String(kindName(kind))}};
     if (time)
         o.insert(QStringLiteral("time"), *time);
     if (kind != Kind::Collect)
@@ -272,7 +288,9 @@ std::optional<std::vector<Injection>> Engine::scriptFromGraph(const Graph &g, QS
         auto in = a.at(i).isObject() ? Injection::fromJson(a.at(i).toObject(), &why) : std::nullopt;
         if (!in) {
             if (error)
-                *error = QStringLiteral("injections[%1]%2").arg(i).arg(why.isEmpty() ? QStringLiteral(": expected an object") : u'.' + why);
+                *error = QStringLiteral("injections[%1]%2")
+                             .arg(i)
+                             .arg(why.isEmpty() ? QStringLiteral(": expected an object") : u'.' + why);
             return std::nullopt;
         }
         script.push_back(*in);
@@ -379,7 +397,8 @@ bool Engine::inject(Injection in, QString *error)
         return fail(r.exc->type + u": " + r.exc->message);
     }
     const qint32 subject = task ? task->index : (target ? target->id : -1);
-    loop.trace().add({loop.time(), loop.iteration(), 0, subject, int(in.kind), EventKind::Injected, quint8(task ? 0 : 1)});
+    loop.trace().add(
+        {loop.time(), loop.iteration(), 0, subject, int(in.kind), EventKind::Injected, quint8(task ? 0 : 1)});
     m_injections.push_back(std::move(in));
     return true;
 }
@@ -413,13 +432,14 @@ void Engine::applyScript()
         const std::optional<double> next = loop.nextDeadline();
         if (in.time && next && *in.time > loop.time() && *in.time < *next)
             loop.advanceTo(*in.time); // the idle time that passed before it, in real time
-        inject(in); // a step that no longer applies is skipped
+        inject(in);                   // a step that no longer applies is skipped
         ++m_scriptPos;
     }
 }
 
 Engine::Engine(std::shared_ptr<const Graph> graph, QObject *parent)
-    : QObject(parent), m_rt(std::make_unique<Runtime>(std::move(graph)))
+    : QObject(parent)
+    , m_rt(std::make_unique<Runtime>(std::move(graph)))
 {
 }
 
@@ -540,8 +560,7 @@ void Engine::finish()
 
 void Engine::runSync()
 {
-    while (stepOnce()) {
-    }
+    while (stepOnce()) { }
 }
 
 void Engine::start()
@@ -673,17 +692,25 @@ QJsonObject Engine::outcome() const
     for (const Event &e : rt.loop().trace().events()) {
         const char *st = nullptr;
         switch (e.kind) {
-        case EventKind::TaskDone: st = "done"; break;
-        case EventKind::TaskFailed: st = "failed"; break;
-        case EventKind::TaskCancelled: st = "cancelled"; break;
-        default: break;
+        case EventKind::TaskDone:
+            st = "done";
+            break;
+        case EventKind::TaskFailed:
+            st = "failed";
+            break;
+        case EventKind::TaskCancelled:
+            st = "cancelled";
+            break;
+        default:
+            break;
         }
         if (!st)
             continue;
-        events.append(QJsonObject{{QStringLiteral("t"), round9(e.t)},
-                                  {QStringLiteral("task"), rt.tasks[size_t(e.subject)]->name},
-                                  {QStringLiteral("state"), QLatin1String(st)},
-                                  {QStringLiteral("phase"), e.flags == 0 ? QStringLiteral("run") : QStringLiteral("shutdown")}});
+        events.append(
+            QJsonObject{{QStringLiteral("t"), round9(e.t)},
+                        {QStringLiteral("task"), rt.tasks[size_t(e.subject)]->name},
+                        {QStringLiteral("state"), QLatin1String(st)},
+                        {QStringLiteral("phase"), e.flags == 0 ? QStringLiteral("run") : QStringLiteral("shutdown")}});
     }
     out.insert(QStringLiteral("events"), events);
     out.insert(QStringLiteral("excluded"), rt.excluded.isEmpty() ? QJsonValue() : QJsonValue(rt.excluded));
@@ -715,7 +742,8 @@ QJsonObject Engine::outcome() const
         QStringList names;
         for (const Task *t : c.destroyed)
             names << t->name;
-        collections.append(QJsonObject{{QStringLiteral("t"), round9(c.t)}, {QStringLiteral("destroyed"), sortedNames(names)}});
+        collections.append(
+            QJsonObject{{QStringLiteral("t"), round9(c.t)}, {QStringLiteral("destroyed"), sortedNames(names)}});
     }
     QStringList shutdownErrors(m_shutdownErrors.begin(), m_shutdownErrors.end());
     out.insert(QStringLiteral("diagnostics"),

@@ -14,8 +14,8 @@ QJsonObject runToOutcome(const Graph &graph);
 
 struct FileRunResult {
     bool ok = false;
-    QString error;        // "<path>: <where>: <what>" when the file is invalid or unreadable
-    QJsonObject outcome;  // when ok
+    QString error;       // "<path>: <where>: <what>" when the file is invalid or unreadable
+    QJsonObject outcome; // when ok
 };
 
 // Load + run. The whole contract of `asyncscope run FILE`.

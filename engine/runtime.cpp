@@ -3,7 +3,8 @@
 namespace ascope {
 
 Runtime::Runtime(std::shared_ptr<const Graph> graph)
-    : m_graph(std::move(graph)), m_loop(m_graph->timeLimit)
+    : m_graph(std::move(graph))
+    , m_loop(m_graph->timeLimit)
 {
     globals.resize(m_graph->globalNames.size());
     globalBound.assign(m_graph->globalNames.size(), false);
@@ -39,17 +40,22 @@ static void collectAssigned(const std::vector<Step> &steps, std::vector<char> &o
 static Value literal(const ValueExpr &e)
 {
     switch (e.kind) {
-    case ValueExpr::Kind::Bool: return Value::boolean(e.b);
-    case ValueExpr::Kind::Int: return Value::integer(e.i);
-    case ValueExpr::Kind::Double: return Value::real(e.d);
-    case ValueExpr::Kind::String: return Value::str(e.s);
+    case ValueExpr::Kind::Bool:
+        return Value::boolean(e.b);
+    case ValueExpr::Kind::Int:
+        return Value::integer(e.i);
+    case ValueExpr::Kind::Double:
+        return Value::real(e.d);
+    case ValueExpr::Kind::String:
+        return Value::str(e.s);
     case ValueExpr::Kind::List: {
         std::vector<Value> items;
         for (const ValueExpr &x : e.list)
             items.push_back(literal(x));
         return Value::seq(Value::Kind::List, std::move(items));
     }
-    default: return Value::none();
+    default:
+        return Value::none();
     }
 }
 
@@ -145,7 +151,10 @@ void Runtime::onDone(Future *f)
         auto *t = static_cast<Task *>(f);
         t->finished = l.time();
         if (t->failed())
-            t->exceptionJson = valueToJson(Value::object(t->storedException())).toObject().value(QStringLiteral("exception")).toObject();
+            t->exceptionJson = valueToJson(Value::object(t->storedException()))
+                                   .toObject()
+                                   .value(QStringLiteral("exception"))
+                                   .toObject();
         else if (!t->cancelled())
             t->resultJson = valueToJson(t->resultValue());
         EventKind k = t->cancelled() ? EventKind::TaskCancelled
@@ -229,7 +238,8 @@ void Runtime::markGarbage()
         Tracer tr = Tracer::edges(out);
         garbage[i]->trace(tr);
         for (Object *x : out) {
-            if (!x->dead && x->markEpoch != m_epoch && x->scratch >= 0 && size_t(x->scratch) < n && garbage[size_t(x->scratch)] == x)
+            if (!x->dead && x->markEpoch != m_epoch && x->scratch >= 0 && size_t(x->scratch) < n
+                && garbage[size_t(x->scratch)] == x)
                 adj[i].push_back(x->scratch);
         }
     }

@@ -37,9 +37,9 @@ public:
     // Objects
     // A coroutine object's frame: n_node(**args), args as (param slot, value).
     Frame *newNodeFrame(int node, const std::vector<std::pair<int, Value>> &args);
-    Task *createTask(int node, Frame *frame);                 // loop.create_task(coro)
-    Future *createFuture(const QString &namedAs = {});        // loop.create_future() (+ RT.future)
-    void nameFuture(Future *f, const QString &base);          // RT.future_named
+    Task *createTask(int node, Frame *frame);          // loop.create_task(coro)
+    Future *createFuture(const QString &namedAs = {}); // loop.create_future() (+ RT.future)
+    void nameFuture(Future *f, const QString &base);   // RT.future_named
     ExcObj *newExc(const QString &type, const OptMsg &msg = std::nullopt);
     [[noreturn]] void raise(const QString &type, const OptMsg &msg = std::nullopt);
     Frame *newFrame() { return m_loop.make<Frame>(); }
@@ -57,20 +57,20 @@ public:
     std::vector<bool> globalBound;
 
     // Bookkeeping read by the outcome and the views
-    std::vector<Task *> tasks;      // creation order
-    std::vector<Future *> futures;  // every future and task, by id
+    std::vector<Task *> tasks;                              // creation order
+    std::vector<Future *> futures;                          // every future and task, by id
     std::vector<std::pair<QString, Future *>> namedFutures; // RT.future / future_named, in order
     Task *mainTask = nullptr;
     Phase phase = Phase::Run;
-    std::vector<Task *> destroyedPending;     // in the run phase
+    std::vector<Task *> destroyedPending; // in the run phase
     std::vector<CollectionRecord> collections;
-    std::vector<Object *> extraRoots;         // held by the runner (shutdown's gather, alive list)
+    std::vector<Object *> extraRoots; // held by the runner (shutdown's gather, alive list)
     // The frame of run_until_complete() for the current phase (it holds the awaited future).
     // Frames that outlive their call keep their callers (f_back): every traceback through
     // Task.__step or __wakeup reaches it.
     Frame *runFrame = nullptr;
     bool mainIsRoot = true;
-    QString excluded;                         // why the reference would not judge this run
+    QString excluded; // why the reference would not judge this run
 
     // Hooks from futures/tasks
     void onDone(Future *f);
@@ -93,7 +93,7 @@ private:
     Loop m_loop;
     QHash<QString, int> m_nameCounts;
     uint32_t m_epoch = 0;
-    std::vector<char> m_reachable; // by future id, from the last collection
+    std::vector<char> m_reachable;             // by future id, from the last collection
     std::vector<std::vector<char>> m_assigned; // per node: locals bound (to None) at entry
 };
 

@@ -7,14 +7,22 @@ namespace ascope {
 const char *taskPhaseName(TaskPhase p)
 {
     switch (p) {
-    case TaskPhase::NotCreated: return "not created";
-    case TaskPhase::Scheduled: return "scheduled";
-    case TaskPhase::Running: return "running";
-    case TaskPhase::Waiting: return "waiting";
-    case TaskPhase::Done: return "done";
-    case TaskPhase::Failed: return "failed";
-    case TaskPhase::Cancelled: return "cancelled";
-    case TaskPhase::Destroyed: return "destroyed";
+    case TaskPhase::NotCreated:
+        return "not created";
+    case TaskPhase::Scheduled:
+        return "scheduled";
+    case TaskPhase::Running:
+        return "running";
+    case TaskPhase::Waiting:
+        return "waiting";
+    case TaskPhase::Done:
+        return "done";
+    case TaskPhase::Failed:
+        return "failed";
+    case TaskPhase::Cancelled:
+        return "cancelled";
+    case TaskPhase::Destroyed:
+        return "destroyed";
     }
     return "?";
 }
@@ -22,8 +30,7 @@ const char *taskPhaseName(TaskPhase p)
 std::vector<TaskStateAt> Trace::statesAt(double t, size_t taskCount) const
 {
     // events are appended in time order: the prefix up to t is a binary search away
-    auto end = std::upper_bound(m_events.begin(), m_events.end(), t,
-                                [](double v, const Event &e) { return v < e.t; });
+    auto end = std::upper_bound(m_events.begin(), m_events.end(), t, [](double v, const Event &e) { return v < e.t; });
     return statesAfter(size_t(end - m_events.begin()), taskCount);
 }
 

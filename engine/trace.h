@@ -46,7 +46,7 @@ enum class TaskPhase : quint8 { NotCreated, Scheduled, Running, Waiting, Done, F
 
 struct TaskStateAt {
     TaskPhase phase = TaskPhase::NotCreated;
-    qint32 awaiting = -1;      // future id the task waits on (Waiting)
+    qint32 awaiting = -1;       // future id the task waits on (Waiting)
     quint16 cancelRequests = 0; // cancel() calls so far
     bool terminal() const
     {

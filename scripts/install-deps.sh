@@ -8,6 +8,7 @@ packages=(
     qt6-base-dev qt6-charts-dev qt6-svg-dev             # Qt 6.4: Core Gui Widgets Test, Charts, Svg
     qcoro-qt6-dev                                       # QCoro 0.8 (coroutines on the Qt event loop)
     python3                                             # the reference oracle used by conformance
+    clang-format                                        # .clang-format is checked in CI
     xvfb xauth                                          # a real window on a headless machine
 )
 

@@ -80,13 +80,27 @@ QString dumpsString(const QString &s)
     QString out = u"\""_s;
     for (const QChar c : s) {
         switch (c.unicode()) {
-        case u'"': out += u"\\\""_s; break;
-        case u'\\': out += u"\\\\"_s; break;
-        case u'\n': out += u"\\n"_s; break;
-        case u'\r': out += u"\\r"_s; break;
-        case u'\t': out += u"\\t"_s; break;
-        case u'\b': out += u"\\b"_s; break;
-        case u'\f': out += u"\\f"_s; break;
+        case u'"':
+            out += u"\\\""_s;
+            break;
+        case u'\\':
+            out += u"\\\\"_s;
+            break;
+        case u'\n':
+            out += u"\\n"_s;
+            break;
+        case u'\r':
+            out += u"\\r"_s;
+            break;
+        case u'\t':
+            out += u"\\t"_s;
+            break;
+        case u'\b':
+            out += u"\\b"_s;
+            break;
+        case u'\f':
+            out += u"\\f"_s;
+            break;
         default:
             if (c.unicode() < 0x20 || c.unicode() > 0x7e)
                 out += u"\\u"_s + QStringLiteral("%1").arg(uint(c.unicode()), 4, 16, QLatin1Char('0'));
@@ -168,9 +182,9 @@ QJsonValue field(const QJsonValue &v, const QString &key)
 // A list of tasks keyed by name, in first-seen order (a later duplicate replaces the value,
 // as building a dict does).
 struct NamedTasks {
-    QList<QJsonValue> names;          // the name values, first-seen order
+    QList<QJsonValue> names;           // the name values, first-seen order
     QHash<QString, QJsonObject> byKey; // keyed by the name's JSON text
-    QJsonArray allNames;              // every task's name, list order (duplicates kept)
+    QJsonArray allNames;               // every task's name, list order (duplicates kept)
 
     explicit NamedTasks(const QJsonValue &tasks)
     {
@@ -359,7 +373,8 @@ QStringList diffOutcomes(const QJsonObject &expected, const QJsonObject &actual,
     QStringList out;
     const auto check = [&out](const QString &where, const QJsonValue &a, const QJsonValue &b, bool asTime = false) {
         if (!sameJson(a, b))
-            out.append(where + u": expected "_s + pythonJsonDumps(a, asTime) + u", got "_s + pythonJsonDumps(b, asTime));
+            out.append(where + u": expected "_s + pythonJsonDumps(a, asTime) + u", got "_s
+                       + pythonJsonDumps(b, asTime));
     };
 
     const QJsonValue format = actual.value(u"format"_s);
@@ -388,8 +403,8 @@ QStringList diffOutcomes(const QJsonObject &expected, const QJsonObject &actual,
         out.append(u"tasks not expected: "_s + reprList(extra));
     if (missing.isEmpty() && extra.isEmpty())
         check(u"task creation order"_s, exp.allNames, act.allNames);
-    static const QStringList taskFields = {u"node"_s,   u"created"_s,   u"state"_s,      u"finished"_s,
-                                           u"result"_s, u"exception"_s, u"final_state"_s};
+    static const QStringList taskFields
+        = {u"node"_s, u"created"_s, u"state"_s, u"finished"_s, u"result"_s, u"exception"_s, u"final_state"_s};
     for (const QJsonValue &n : exp.names) {
         if (!act.contains(n))
             continue;
@@ -413,7 +428,8 @@ QStringList diffOutcomes(const QJsonObject &expected, const QJsonObject &actual,
         if (k == u"collections"_s) // ordered: when each collection found what
             check(u"diagnostics.collections"_s, v, normalisedCollections(a));
         else
-            check(u"diagnostics."_s + k, sortedArray(v.toArray()), a.isArray() ? QJsonValue(sortedArray(a.toArray())) : a);
+            check(u"diagnostics."_s + k, sortedArray(v.toArray()),
+                  a.isArray() ? QJsonValue(sortedArray(a.toArray())) : a);
     }
 
     if (checkOrder) {
@@ -436,8 +452,8 @@ QStringList diffOutcomes(const QJsonObject &expected, const QJsonObject &actual,
                 const QJsonValue x = field(expEvents.at(i), u"t"_s);
                 const QJsonValue y = field(actEvents.at(i), u"t"_s);
                 if (!sameJson(x, y)) {
-                    out.append(u"event #"_s + QString::number(i) + u" time: expected "_s + pythonStr(x, true) + u", got "_s
-                               + pythonStr(y, true));
+                    out.append(u"event #"_s + QString::number(i) + u" time: expected "_s + pythonStr(x, true)
+                               + u", got "_s + pythonStr(y, true));
                     break;
                 }
             }

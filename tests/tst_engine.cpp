@@ -134,11 +134,20 @@ private Q_SLOTS:
     {
         QTest::addColumn<double>("t");
         QTest::addColumn<QStringList>("phases"); // main, nap(1), nap(2)
-        QTest::newRow("before start") << -1.0 << QStringList{QStringLiteral("not created"), QStringLiteral("not created"), QStringLiteral("not created")};
-        QTest::newRow("t=0") << 0.0 << QStringList{QStringLiteral("waiting"), QStringLiteral("waiting"), QStringLiteral("waiting")};
-        QTest::newRow("t=0.5") << 0.5 << QStringList{QStringLiteral("waiting"), QStringLiteral("waiting"), QStringLiteral("waiting")};
-        QTest::newRow("t=1") << 1.0 << QStringList{QStringLiteral("waiting"), QStringLiteral("done"), QStringLiteral("waiting")};
-        QTest::newRow("t=2") << 2.0 << QStringList{QStringLiteral("done"), QStringLiteral("done"), QStringLiteral("done")};
+        QTest::newRow("before start") << -1.0
+                                      << QStringList{QStringLiteral("not created"), QStringLiteral("not created"),
+                                                     QStringLiteral("not created")};
+        QTest::newRow("t=0") << 0.0
+                             << QStringList{QStringLiteral("waiting"), QStringLiteral("waiting"),
+                                            QStringLiteral("waiting")};
+        QTest::newRow("t=0.5") << 0.5
+                               << QStringList{QStringLiteral("waiting"), QStringLiteral("waiting"),
+                                              QStringLiteral("waiting")};
+        QTest::newRow("t=1") << 1.0
+                             << QStringList{QStringLiteral("waiting"), QStringLiteral("done"),
+                                            QStringLiteral("waiting")};
+        QTest::newRow("t=2") << 2.0
+                             << QStringList{QStringLiteral("done"), QStringLiteral("done"), QStringLiteral("done")};
     }
     void statesAtTime()
     {
@@ -164,11 +173,31 @@ private Q_SLOTS:
         QTest::addColumn<QString>("checkTask");
         QTest::addColumn<QString>("state");
         QTest::addColumn<QString>("result");
-        QTest::newRow("cancel a sleeping task") << "cancel" << "sleeper" << "sleeper" << "cancelled" << "";
-        QTest::newRow("force timeout of wait_for") << "force_timeout" << "guarded" << "guarded" << "done" << "timed out";
-        QTest::newRow("force timeout of a plain await") << "force_timeout" << "waiter" << "waiter" << "failed" << "TimeoutError";
-        QTest::newRow("resolve a future") << "resolve" << "gate" << "waiter" << "done" << "42";
-        QTest::newRow("fail a future") << "fail" << "gate" << "waiter" << "failed" << "ValueError";
+        QTest::newRow("cancel a sleeping task") << "cancel"
+                                                << "sleeper"
+                                                << "sleeper"
+                                                << "cancelled"
+                                                << "";
+        QTest::newRow("force timeout of wait_for") << "force_timeout"
+                                                   << "guarded"
+                                                   << "guarded"
+                                                   << "done"
+                                                   << "timed out";
+        QTest::newRow("force timeout of a plain await") << "force_timeout"
+                                                        << "waiter"
+                                                        << "waiter"
+                                                        << "failed"
+                                                        << "TimeoutError";
+        QTest::newRow("resolve a future") << "resolve"
+                                          << "gate"
+                                          << "waiter"
+                                          << "done"
+                                          << "42";
+        QTest::newRow("fail a future") << "fail"
+                                       << "gate"
+                                       << "waiter"
+                                       << "failed"
+                                       << "ValueError";
     }
     void injections()
     {
@@ -184,8 +213,10 @@ private Q_SLOTS:
             QVERIFY(e.stepOnce());
         QCOMPARE(e.runtime().loop().time(), 0.0);
         QString why;
-        auto in = Injection::fromJson(QJsonObject{{QStringLiteral("op"), op}, {QStringLiteral("iteration"), 0},
-                                                  {QStringLiteral("target"), target}, {QStringLiteral("value"), 42},
+        auto in = Injection::fromJson(QJsonObject{{QStringLiteral("op"), op},
+                                                  {QStringLiteral("iteration"), 0},
+                                                  {QStringLiteral("target"), target},
+                                                  {QStringLiteral("value"), 42},
                                                   {QStringLiteral("type"), QStringLiteral("ValueError")}},
                                       &why);
         QVERIFY2(in, qPrintable(why));
@@ -222,7 +253,13 @@ private Q_SLOTS:
         e.runSync();
         const QJsonObject diag = e.outcome().value(QStringLiteral("diagnostics")).toObject();
         QCOMPARE(diag.value(QStringLiteral("destroyed_pending")).toArray(), QJsonArray{QStringLiteral("orphan")});
-        QCOMPARE(diag.value(QStringLiteral("collections")).toArray().first().toObject().value(QStringLiteral("t")).toDouble(), 0.0);
+        QCOMPARE(diag.value(QStringLiteral("collections"))
+                     .toArray()
+                     .first()
+                     .toObject()
+                     .value(QStringLiteral("t"))
+                     .toDouble(),
+                 0.0);
     }
 
     void badInjectionsAreRefused_data()
@@ -230,9 +267,15 @@ private Q_SLOTS:
         QTest::addColumn<QString>("op");
         QTest::addColumn<QString>("target");
         QTest::addColumn<QString>("error");
-        QTest::newRow("unknown target") << "cancel" << "nobody" << "no task or future named 'nobody'";
-        QTest::newRow("resolve a task") << "resolve" << "sleeper" << "'sleeper' is a task: only a future can be resolved";
-        QTest::newRow("timeout a future") << "force_timeout" << "gate" << "'gate' is a future: only a task can time out";
+        QTest::newRow("unknown target") << "cancel"
+                                        << "nobody"
+                                        << "no task or future named 'nobody'";
+        QTest::newRow("resolve a task") << "resolve"
+                                        << "sleeper"
+                                        << "'sleeper' is a task: only a future can be resolved";
+        QTest::newRow("timeout a future") << "force_timeout"
+                                          << "gate"
+                                          << "'gate' is a future: only a task can time out";
     }
     void badInjectionsAreRefused()
     {
@@ -241,7 +284,9 @@ private Q_SLOTS:
         QFETCH(QString, error);
         Engine e(graphFrom(kInject));
         e.stepOnce();
-        auto in = Injection::fromJson({{QStringLiteral("op"), op}, {QStringLiteral("iteration"), 0}, {QStringLiteral("target"), target}}, nullptr);
+        auto in = Injection::fromJson(
+            {{QStringLiteral("op"), op}, {QStringLiteral("iteration"), 0}, {QStringLiteral("target"), target}},
+            nullptr);
         QVERIFY(in);
         QString why;
         QVERIFY(!e.inject(*in, &why));
@@ -257,7 +302,8 @@ private Q_SLOTS:
         json += R"(, "injections": [{"iteration": 3, "op": "cancel", "target": "sleeper"}]})";
         auto g = graphFrom(json.constData());
         const QJsonObject out = runToOutcome(*g);
-        QCOMPARE(taskOf(out, QStringLiteral("sleeper")).value(QStringLiteral("state")).toString(), QStringLiteral("cancelled"));
+        QCOMPARE(taskOf(out, QStringLiteral("sleeper")).value(QStringLiteral("state")).toString(),
+                 QStringLiteral("cancelled"));
         QString why;
         QByteArray bad(kInject);
         bad.chop(1);
@@ -309,10 +355,10 @@ private Q_SLOTS:
         QCOMPARE(e.runtime().loop().time(), 0.0);
         QVERIFY(e.stepOnce()); // the first timer: time jumps to 1
         QCOMPARE(e.runtime().loop().time(), 1.0);
-        while (e.stepOnce()) {
-        }
+        while (e.stepOnce()) { }
         QVERIFY(e.isFinished());
-        QCOMPARE(e.outcome().value(QStringLiteral("main")).toObject().value(QStringLiteral("result")).toArray().size(), 2);
+        QCOMPARE(e.outcome().value(QStringLiteral("main")).toObject().value(QStringLiteral("result")).toArray().size(),
+                 2);
     }
 };
 

@@ -111,8 +111,8 @@ private Q_SLOTS:
         loadBase(doc);
         const QByteArray text = doc.toJson();
         // Known keys first, then the others in file order; two-space indentation.
-        const QList<QByteArray> order = {"\"format\"", "\"name\"", "\"entry\"", "\"futures\"", "\"nodes\"",
-                                         "\"zeta\"", "\"injections\"", "\"alpha\""};
+        const QList<QByteArray> order = {"\"format\"", "\"name\"", "\"entry\"",      "\"futures\"",
+                                         "\"nodes\"",  "\"zeta\"", "\"injections\"", "\"alpha\""};
         qsizetype last = -1;
         for (const QByteArray &key : order) {
             const QByteArray needle = "\n  " + key;
@@ -147,8 +147,10 @@ private Q_SLOTS:
         QTest::addColumn<bool>("stillValid");
         const auto row = [](const char *name, Edit e, bool valid = true) { QTest::newRow(name) << e << valid; };
         row("addNode", [](GraphDocument &d) { return d.addNode(u"extra_node"_s, {5.04, -7.25}); });
-        row("removeNode referenced", [](GraphDocument &d) { return d.removeNode(u"fetch"_s); }, false);
-        row("removeNode first", [](GraphDocument &d) { return d.removeNode(u"main"_s); }, false);
+        row(
+            "removeNode referenced", [](GraphDocument &d) { return d.removeNode(u"fetch"_s); }, false);
+        row(
+            "removeNode first", [](GraphDocument &d) { return d.removeNode(u"main"_s); }, false);
         row("renameNode referenced", [](GraphDocument &d) { return d.renameNode(u"fetch"_s, u"download"_s); });
         row("renameNode entry", [](GraphDocument &d) { return d.renameNode(u"main"_s, u"start"_s); });
         row("duplicateNode", [](GraphDocument &d) { return d.duplicateNode(u"fetch"_s) == u"fetch_2"; });
@@ -164,12 +166,10 @@ private Q_SLOTS:
             d.setNodePositions({{u"main"_s, {0, 0}}, {u"helper"_s, {100, 100}}, {u"nope"_s, {1, 1}}}, u"Layout"_s);
             return true;
         });
-        row("insertStep", [](GraphDocument &d) {
-            return d.insertStep(u"main"_s, 1, GraphDocument::stepTemplate(u"sleep"_s, {}));
-        });
-        row("insertStep append", [](GraphDocument &d) {
-            return d.insertStep(u"helper"_s, -1, GraphDocument::stepTemplate(u"gc"_s, {}));
-        });
+        row("insertStep",
+            [](GraphDocument &d) { return d.insertStep(u"main"_s, 1, GraphDocument::stepTemplate(u"sleep"_s, {})); });
+        row("insertStep append",
+            [](GraphDocument &d) { return d.insertStep(u"helper"_s, -1, GraphDocument::stepTemplate(u"gc"_s, {})); });
         row("removeStep", [](GraphDocument &d) { return d.removeStep(u"main"_s, 0); });
         row("moveStep", [](GraphDocument &d) { return d.moveStep(u"main"_s, 3, 0); });
         row("replaceStep", [](GraphDocument &d) {
@@ -178,11 +178,11 @@ private Q_SLOTS:
         row("setNodeParams", [](GraphDocument &d) {
             return d.setNodeParams(u"fetch"_s, QJsonObject{{u"d"_s, 3}, {u"e"_s, u"x"_s}});
         });
-        row("setNodeParams none", [](GraphDocument &d) { return d.setNodeParams(u"fetch"_s, {}); }, false);
+        row(
+            "setNodeParams none", [](GraphDocument &d) { return d.setNodeParams(u"fetch"_s, {}); }, false);
         row("setGraphField name", [](GraphDocument &d) { return d.setGraphField(u"name"_s, u"renamed"_s); });
-        row("setGraphField remove", [](GraphDocument &d) {
-            return d.setGraphField(u"injections"_s, QJsonValue(QJsonValue::Undefined));
-        });
+        row("setGraphField remove",
+            [](GraphDocument &d) { return d.setGraphField(u"injections"_s, QJsonValue(QJsonValue::Undefined)); });
         row("setGraphField add", [](GraphDocument &d) {
             return d.setGraphField(u"limits"_s, QJsonObject{{u"time"_s, 30}});
         });
@@ -274,16 +274,14 @@ private Q_SLOTS:
 
         const QJsonArray main = stepsOf(doc, u"main"_s);
         const QJsonObject tryStep = main.at(1).toObject();
-        const QJsonObject group =
-            tryStep[u"body"].toArray().at(0).toObject()[u"body"].toArray().at(0).toObject();
+        const QJsonObject group = tryStep[u"body"].toArray().at(0).toObject()[u"body"].toArray().at(0).toObject();
         QCOMPARE(group[u"children"].toArray().at(0).toString(), u"download"_s);
         QCOMPARE(group[u"children"].toArray().at(1).toObject()[u"node"].toString(), u"download"_s);
         QCOMPARE(group[u"children"].toArray().at(1).toObject()[u"count"].toInt(), 2);
         const QJsonArray handler = tryStep[u"except"].toArray().at(0).toObject()[u"body"].toArray();
         QCOMPARE(handler.at(0).toObject()[u"target"].toObject()[u"node"].toString(), u"download"_s);
         QCOMPARE(handler.at(1).toObject()[u"target"].toString(), u"download"_s);
-        QCOMPARE(tryStep[u"finally"].toArray().at(0).toObject()[u"children"].toArray().at(0).toString(),
-                 u"download"_s);
+        QCOMPARE(tryStep[u"finally"].toArray().at(0).toObject()[u"children"].toArray().at(0).toString(), u"download"_s);
         QCOMPARE(tryStep[u"finally"].toArray().at(0).toObject()[u"children"].toArray().at(1).toString(), u"$t"_s);
         QCOMPARE(main.at(0).toObject()[u"node"].toString(), u"download"_s);
         // Task names in the injection script follow the node.
@@ -620,9 +618,11 @@ private Q_SLOTS:
         QJsonObject step = GraphDocument::stepTemplate(op, u"fetch"_s);
         QCOMPARE(step.value(u"op").toString(), op);
         if (op == u"reraise") // only inside an except body
-            step = QJsonObject{{u"op"_s, u"try"_s}, {u"body"_s, QJsonArray()},
-                               {u"except"_s, QJsonArray{QJsonObject{{u"types"_s, QJsonArray{u"Exception"_s}},
-                                                                    {u"body"_s, QJsonArray{step}}}}}};
+            step = QJsonObject{
+                {u"op"_s, u"try"_s},
+                {u"body"_s, QJsonArray()},
+                {u"except"_s,
+                 QJsonArray{QJsonObject{{u"types"_s, QJsonArray{u"Exception"_s}}, {u"body"_s, QJsonArray{step}}}}}};
         QVERIFY(doc.insertStep(u"helper"_s, 0, step));
         QVERIFY2(doc.validationError().isEmpty(), qPrintable(doc.validationError()));
         QVERIFY(!GraphDocument::stepSummary(step).isEmpty());
@@ -630,12 +630,12 @@ private Q_SLOTS:
 
     void helpers()
     {
-        QCOMPARE(GraphDocument::stepSummary(QJsonObject{{u"op"_s, u"spawn"_s}, {u"node"_s, u"save"_s},
+        QCOMPARE(GraphDocument::stepSummary(QJsonObject{{u"op"_s, u"spawn"_s},
+                                                        {u"node"_s, u"save"_s},
                                                         {u"args"_s, QJsonObject{{u"rows"_s, 120}}},
                                                         {u"as"_s, u"$save"_s}}),
                  u"spawn save(rows=120) \u2192 $save"_s);
-        QCOMPARE(GraphDocument::stepSummary(QJsonObject{{u"op"_s, u"sleep"_s}, {u"seconds"_s, 1.5}}),
-                 u"sleep 1.5"_s);
+        QCOMPARE(GraphDocument::stepSummary(QJsonObject{{u"op"_s, u"sleep"_s}, {u"seconds"_s, 1.5}}), u"sleep 1.5"_s);
         QString error;
         QCOMPARE(GraphDocument::parseJson("  42 ", &error), QJsonValue(42));
         QVERIFY(error.isEmpty());

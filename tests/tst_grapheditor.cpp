@@ -2,8 +2,8 @@
 // edges, incremental updates), mouse and keyboard edits go through the document's undo stack,
 // auto-layout is one command, selection signals. Checks models and items, not pixels; with
 // ASYNCSCOPE_SCREENSHOT_DIR set, screenshots() also saves PNGs of laid-out graphs to look at.
-#include "grapheditor.h"
 #include "graphdocument.h"
+#include "grapheditor.h"
 #include "graphitems.h"
 
 #include <QAction>
@@ -157,6 +157,7 @@ private Q_SLOTS:
     void selectNodeEmitsSignal();
     void doubleClickActivates();
     void zoomLimits();
+    void panning();
     void nodeStates();
     void screenshots_data();
     void screenshots();
@@ -192,17 +193,18 @@ void TestGraphEditor::loadMirrorsDocument_data()
     QTest::addColumn<QStringList>("edges");
 
     QTest::newRow("taskgroup failure") << conformance("10-taskgroup-failure.json") << QByteArray()
-        << QStringList{u"main>boom:taskgroup"_s, u"main>slow:taskgroup \u00d72"_s};
+                                       << QStringList{u"main>boom:taskgroup"_s, u"main>slow:taskgroup \u00d72"_s};
     QTest::newRow("churn timeouts") << fixture("churn-timeouts.json") << QByteArray()
-        << QStringList{u"main>worker:taskgroup \u00d7200"_s, u"worker>slow:wait_for"_s};
+                                    << QStringList{u"main>worker:taskgroup \u00d7200"_s, u"worker>slow:wait_for"_s};
     QTest::newRow("shield references") << conformance("06-shield.json") << QByteArray()
-        << QStringList{u"main>sub:spawn \u00d72"_s};
-    QTest::newRow("every relation") << QString() << QByteArray(kEveryRelation)
-        << QStringList{u"loop>loop:await"_s,         u"main>leaf:await \u00d72"_s,
-                       u"main>leaf:gather"_s,        u"main>leaf:wait_for"_s,
-                       u"main>worker:gather \u00d73"_s, u"main>worker:spawn"_s,
-                       u"worker>leaf:as_completed"_s, u"worker>leaf:shield"_s,
-                       u"worker>leaf:taskgroup \u00d72"_s, u"worker>leaf:wait"_s};
+                                       << QStringList{u"main>sub:spawn \u00d72"_s};
+    QTest::newRow("every relation")
+        << QString() << QByteArray(kEveryRelation)
+        << QStringList{
+               u"loop>loop:await"_s,          u"main>leaf:await \u00d72"_s,    u"main>leaf:gather"_s,
+               u"main>leaf:wait_for"_s,       u"main>worker:gather \u00d73"_s, u"main>worker:spawn"_s,
+               u"worker>leaf:as_completed"_s, u"worker>leaf:shield"_s,         u"worker>leaf:taskgroup \u00d72"_s,
+               u"worker>leaf:wait"_s};
 }
 
 void TestGraphEditor::loadMirrorsDocument()
@@ -233,8 +235,7 @@ void TestGraphEditor::nodeText()
     QCOMPARE(stepSummary(step(R"({"op": "await", "target": "fetch"})")), u"await fetch"_s);
     QCOMPARE(stepSummary(step(R"({"op": "gather", "children": ["a", {"node": "b", "count": 3}], "as": "$r"})")),
              u"$r = gather [a, b\u00d73]"_s);
-    QCOMPARE(stepSummary(step(R"({"op": "wait_for", "target": "slow", "timeout": 0.5})")),
-             u"wait_for slow, 0.5"_s);
+    QCOMPARE(stepSummary(step(R"({"op": "wait_for", "target": "slow", "timeout": 0.5})")), u"wait_for slow, 0.5"_s);
     QCOMPARE(stepSummary(step(R"({"op": "taskgroup", "children": [{"node": "w", "count": 200}]})")),
              u"taskgroup [w\u00d7200]"_s);
     QCOMPARE(stepSummary(step(R"({"op": "return", "value": "ok"})")), u"return 'ok'"_s);
@@ -249,10 +250,8 @@ void TestGraphEditor::nodeText()
                                   "body": [{"op": "wait_for", "target": "slow", "timeout": 0.5}],
                                   "except": [{"types": ["TimeoutError"]}]}]})")),
              u"repeat 100: try \u2026 except TimeoutError"_s);
-    QCOMPARE(stepSummary(step(R"({"op": "cancel", "target": "$t", "message": "stop"})")),
-             u"$t.cancel('stop')"_s);
-    QCOMPARE(ascope::nodeTitle(step(R"({"id": "fetch", "params": {"d": 1.5, "n": null}})")),
-             u"fetch(d=1.5, n=None)"_s);
+    QCOMPARE(stepSummary(step(R"({"op": "cancel", "target": "$t", "message": "stop"})")), u"$t.cancel('stop')"_s);
+    QCOMPARE(ascope::nodeTitle(step(R"({"id": "fetch", "params": {"d": 1.5, "n": null}})")), u"fetch(d=1.5, n=None)"_s);
 }
 
 void TestGraphEditor::loadWithoutPositionsStaysClean()
@@ -288,8 +287,8 @@ void TestGraphEditor::incrementalUpdates()
     // Renamed: the same item, new id; edges of and to it follow.
     QVERIFY(m_doc->renameNode(u"a"_s, u"alpha"_s));
     QCOMPARE(nodeItem(*m_view, u"alpha"_s), a);
-    QCOMPARE(edgeLabels(*m_view), (QStringList{u"b>alpha:await"_s, u"c>alpha:spawn"_s,
-                                               u"main>alpha:gather"_s, u"main>b:gather"_s}));
+    QCOMPARE(edgeLabels(*m_view),
+             (QStringList{u"b>alpha:await"_s, u"c>alpha:spawn"_s, u"main>alpha:gather"_s, u"main>b:gather"_s}));
 
     // Moved: the item follows the document.
     m_doc->setNodePosition(u"alpha"_s, QPointF(-400, 320));
@@ -526,14 +525,38 @@ void TestGraphEditor::zoomLimits()
     m_view->fitAll();
     const double z = m_view->zoom();
     const QPointF pos = m_view->viewport()->rect().center();
-    QWheelEvent plain(pos, m_view->viewport()->mapToGlobal(pos), QPoint(), QPoint(0, 120), Qt::NoButton,
-                      Qt::NoModifier, Qt::NoScrollPhase, false);
+    QWheelEvent plain(pos, m_view->viewport()->mapToGlobal(pos), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
     QApplication::sendEvent(m_view->viewport(), &plain);
     QCOMPARE(m_view->zoom(), z);
     QWheelEvent ctrl(pos, m_view->viewport()->mapToGlobal(pos), QPoint(), QPoint(0, 120), Qt::NoButton,
                      Qt::ControlModifier, Qt::NoScrollPhase, false);
     QApplication::sendEvent(m_view->viewport(), &ctrl);
     QVERIFY(m_view->zoom() > z);
+}
+
+void TestGraphEditor::panning()
+{
+    loadOrFail(*m_doc, kPositioned);
+    const QPoint centre = m_view->viewport()->rect().center();
+    const QPointF before = m_view->mapToScene(centre);
+
+    // Middle button: drag the background, the scene follows the mouse.
+    const QPoint start = centre + QPoint(0, 250);
+    QTest::mousePress(m_view->viewport(), Qt::MiddleButton, {}, start);
+    QTest::mouseMove(m_view->viewport(), start + QPoint(-60, -30));
+    QTest::mouseRelease(m_view->viewport(), Qt::MiddleButton, {}, start + QPoint(-60, -30));
+    const QPointF moved = m_view->mapToScene(centre) - before;
+    QVERIFY2(moved.x() > 0 && moved.y() > 0, qPrintable(u"%1,%2"_s.arg(moved.x()).arg(moved.y())));
+    QCOMPARE(m_doc->undoStack()->count(), 0);
+
+    // Space held: the left button pans (items do not move); released: back to editing.
+    QTest::keyPress(m_view, Qt::Key_Space);
+    QCOMPARE(m_view->dragMode(), QGraphicsView::ScrollHandDrag);
+    QVERIFY(!m_view->isInteractive());
+    QTest::keyRelease(m_view, Qt::Key_Space);
+    QCOMPARE(m_view->dragMode(), QGraphicsView::RubberBandDrag);
+    QVERIFY(m_view->isInteractive());
 }
 
 void TestGraphEditor::nodeStates()
@@ -566,8 +589,7 @@ void TestGraphEditor::screenshots()
     QFETCH(QString, path);
     QFETCH(QString, states);
     QString error;
-    QVERIFY2(path.isEmpty() ? m_doc->loadJson(kEveryRelation, u"inline"_s, &error)
-                            : m_doc->load(path, &error),
+    QVERIFY2(path.isEmpty() ? m_doc->loadJson(kEveryRelation, u"inline"_s, &error) : m_doc->load(path, &error),
              qPrintable(error));
     m_view->autoLayout();
     QHash<QString, QString> map;

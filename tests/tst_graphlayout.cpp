@@ -61,44 +61,32 @@ void TestGraphLayout::layout_data()
     QTest::addColumn<QString>("edges");
     QTest::addColumn<int>("entry");
     QTest::addColumn<bool>("leftToRight");
-    QTest::addColumn<QList<int>>("layers");   // expected layer of each node (empty: not checked)
-    QTest::addColumn<int>("backEdges");       // expected number of reversed edges
+    QTest::addColumn<QList<int>>("layers"); // expected layer of each node (empty: not checked)
+    QTest::addColumn<int>("backEdges");     // expected number of reversed edges
 
     QTest::newRow("single node") << 1 << QString() << 0 << false << QList<int>{0} << 0;
     QTest::newRow("chain") << 4 << u"0>1 1>2 2>3"_s << 0 << false << QList<int>{0, 1, 2, 3} << 0;
-    QTest::newRow("chain left to right")
-        << 4 << u"0>1 1>2 2>3"_s << 0 << true << QList<int>{0, 1, 2, 3} << 0;
-    QTest::newRow("fan-out") << 6 << u"0>1 0>2 0>3 0>4 0>5"_s << 0 << false
-                             << QList<int>{0, 1, 1, 1, 1, 1} << 0;
-    QTest::newRow("fan-in") << 5 << u"0>1 0>2 0>3 1>4 2>4 3>4"_s << 0 << false
-                            << QList<int>{0, 1, 1, 1, 2} << 0;
-    QTest::newRow("diamond") << 4 << u"0>1 0>2 1>3 2>3"_s << 0 << false
-                             << QList<int>{0, 1, 1, 2} << 0;
+    QTest::newRow("chain left to right") << 4 << u"0>1 1>2 2>3"_s << 0 << true << QList<int>{0, 1, 2, 3} << 0;
+    QTest::newRow("fan-out") << 6 << u"0>1 0>2 0>3 0>4 0>5"_s << 0 << false << QList<int>{0, 1, 1, 1, 1, 1} << 0;
+    QTest::newRow("fan-in") << 5 << u"0>1 0>2 0>3 1>4 2>4 3>4"_s << 0 << false << QList<int>{0, 1, 1, 1, 2} << 0;
+    QTest::newRow("diamond") << 4 << u"0>1 0>2 1>3 2>3"_s << 0 << false << QList<int>{0, 1, 1, 2} << 0;
     // Longest path: 3 sits below 2 even though 0 reaches it directly (a long edge with dummies).
-    QTest::newRow("long edge") << 4 << u"0>1 1>2 2>3 0>3"_s << 0 << false
-                               << QList<int>{0, 1, 2, 3} << 0;
+    QTest::newRow("long edge") << 4 << u"0>1 1>2 2>3 0>3"_s << 0 << false << QList<int>{0, 1, 2, 3} << 0;
     QTest::newRow("cycle") << 3 << u"0>1 1>2 2>0"_s << 0 << false << QList<int>{0, 1, 2} << 1;
     QTest::newRow("two-node cycle") << 2 << u"0>1 1>0"_s << 0 << false << QList<int>{0, 1} << 1;
-    QTest::newRow("inner cycle") << 4 << u"0>1 1>2 2>3 3>1"_s << 0 << false
-                                 << QList<int>{0, 1, 2, 3} << 1;
-    QTest::newRow("self-loops") << 3 << u"0>0 0>1 1>1 1>2 2>2"_s << 0 << false
-                                << QList<int>{0, 1, 2} << 0;
-    QTest::newRow("duplicate edges") << 3 << u"0>1 0>1 1>2 0>1"_s << 0 << false
-                                     << QList<int>{0, 1, 2} << 0;
-    QTest::newRow("disconnected parts") << 6 << u"0>1 0>2 3>4 4>5"_s << 0 << false
-                                        << QList<int>{0, 1, 1, 0, 1, 2} << 0;
+    QTest::newRow("inner cycle") << 4 << u"0>1 1>2 2>3 3>1"_s << 0 << false << QList<int>{0, 1, 2, 3} << 1;
+    QTest::newRow("self-loops") << 3 << u"0>0 0>1 1>1 1>2 2>2"_s << 0 << false << QList<int>{0, 1, 2} << 0;
+    QTest::newRow("duplicate edges") << 3 << u"0>1 0>1 1>2 0>1"_s << 0 << false << QList<int>{0, 1, 2} << 0;
+    QTest::newRow("disconnected parts") << 6 << u"0>1 0>2 3>4 4>5"_s << 0 << false << QList<int>{0, 1, 1, 0, 1, 2} << 0;
     QTest::newRow("isolated nodes") << 4 << u"0>1"_s << 0 << false << QList<int>{0, 1, 0, 0} << 0;
     // The entry is not the first node and something points back at it: it still starts layer 0.
-    QTest::newRow("entry not first") << 4 << u"2>0 0>1 1>2 2>3"_s << 2 << false
-                                     << QList<int>{1, 2, 0, 1} << 1;
+    QTest::newRow("entry not first") << 4 << u"2>0 0>1 1>2 2>3"_s << 2 << false << QList<int>{1, 2, 0, 1} << 1;
     QTest::newRow("no entry") << 3 << u"1>0 2>1"_s << -1 << false << QList<int>{2, 1, 0} << 0;
     // A source that is not the entry sits just above the node it feeds, not on top.
-    QTest::newRow("late source") << 5 << u"0>1 1>2 2>3 4>3"_s << 0 << false
-                                 << QList<int>{0, 1, 2, 3, 2} << 0;
-    QTest::newRow("bad edges ignored") << 2 << u"0>1 0>7 -1>0"_s << 0 << false
-                                       << QList<int>{0, 1} << 0;
-    QTest::newRow("mixed") << 9 << u"0>1 0>2 0>2 1>3 2>3 3>4 4>1 2>5 5>5 6>7 7>6 8>0"_s << 0
-                           << false << QList<int>() << 3;
+    QTest::newRow("late source") << 5 << u"0>1 1>2 2>3 4>3"_s << 0 << false << QList<int>{0, 1, 2, 3, 2} << 0;
+    QTest::newRow("bad edges ignored") << 2 << u"0>1 0>7 -1>0"_s << 0 << false << QList<int>{0, 1} << 0;
+    QTest::newRow("mixed") << 9 << u"0>1 0>2 0>2 1>3 2>3 3>4 4>1 2>5 5>5 6>7 7>6 8>0"_s << 0 << false << QList<int>()
+                           << 3;
 }
 
 void TestGraphLayout::layout()

@@ -41,8 +41,7 @@ class TestInspector : public QObject
     GraphDocument *m_doc = nullptr;
     InspectorWidget *m_widget = nullptr;
 
-    template<typename T>
-    T *child(const char *name) const
+    template<typename T> T *child(const char *name) const
     {
         T *w = m_widget->findChild<T *>(QString::fromLatin1(name));
         if (!w)
@@ -132,8 +131,8 @@ private Q_SLOTS:
                                       << u"nodes[0].steps[2].target: no node 'nope'"_s;
         QTest::newRow("missing field") << u"{\"op\": \"sleep\"}"_s
                                        << u"nodes[0].steps[2] (sleep): missing field(s) ['seconds']"_s;
-        QTest::newRow("reraise outside except") << u"{\"op\": \"reraise\"}"_s
-                                                << u"nodes[0].steps[2]: reraise is only allowed inside an except body"_s;
+        QTest::newRow("reraise outside except")
+            << u"{\"op\": \"reraise\"}"_s << u"nodes[0].steps[2]: reraise is only allowed inside an except body"_s;
     }
 
     void editorValidates()

@@ -24,12 +24,15 @@ QString conformanceDir()
 
 // The 18 public scenarios of the specification; tests/conformance holds them (and more).
 const char *const kPublicScenarios[] = {
-    "01-create-task-concurrency", "02-gather-return-exceptions", "03-wait-return-when",
-    "04-as-completed-order",      "05-wait-for-timeout",         "06-shield",
-    "07-as-completed-timeout-leak", "08-future-set-by-task",     "09-cancel-all-on-interrupt",
-    "10-taskgroup-failure",       "11-taskgroup-terminate",      "12-concurrent-loops",
-    "13-swallowed-cancel",        "14-deadlock",                 "15-fire-and-forget",
-    "16-timeout-context",         "17-blocking-vs-sleep0",       "18-gather-cancel-children",
+    "01-create-task-concurrency",   "02-gather-return-exceptions",
+    "03-wait-return-when",          "04-as-completed-order",
+    "05-wait-for-timeout",          "06-shield",
+    "07-as-completed-timeout-leak", "08-future-set-by-task",
+    "09-cancel-all-on-interrupt",   "10-taskgroup-failure",
+    "11-taskgroup-terminate",       "12-concurrent-loops",
+    "13-swallowed-cancel",          "14-deadlock",
+    "15-fire-and-forget",           "16-timeout-context",
+    "17-blocking-vs-sleep0",        "18-gather-cancel-children",
 };
 
 // An invalid document and the message the oracle prints for it (after "error: FILE: ").
@@ -63,7 +66,10 @@ std::shared_ptr<const Graph> mustLoad(const QByteArray &json)
 class ModelChecker
 {
 public:
-    explicit ModelChecker(const Graph &g) : m_g(g) {}
+    explicit ModelChecker(const Graph &g)
+        : m_g(g)
+    {
+    }
 
     bool check()
     {
@@ -233,8 +239,7 @@ void TestLoader::validFiles()
     const LoadResult r = loadGraphFile(path);
     QVERIFY2(r.graph, qPrintable(r.error));
     QVERIFY(r.error.isEmpty());
-    QCOMPARE(r.graph->nodes[size_t(r.graph->entry)].id,
-             r.graph->source.value(u"entry"_s).toString(u"main"_s));
+    QCOMPARE(r.graph->nodes[size_t(r.graph->entry)].id, r.graph->source.value(u"entry"_s).toString(u"main"_s));
     QVERIFY(!r.graph->name.isEmpty());
     ModelChecker checker(*r.graph);
     QVERIFY2(checker.check(), qPrintable(checker.error));
@@ -271,7 +276,8 @@ void TestLoader::invalid_data()
     row("param bad reference",
         R"({"format": "asyncgraph/1", "nodes": [{"id": "main", "params": {"a": 1, "d": "$"}, "steps": []}]})",
         "nodes[0].params.d: bad variable reference '$'");
-    row("param dict", R"({"format": "asyncgraph/1", "nodes": [{"id": "main", "params": {"d": {"x": 1}}, "steps": []}]})",
+    row("param dict",
+        R"({"format": "asyncgraph/1", "nodes": [{"id": "main", "params": {"d": {"x": 1}}, "steps": []}]})",
         "nodes[0].params.d: values are JSON scalars, lists or $/@ references, not dict");
     row("param order is file order",
         R"({"format": "asyncgraph/1", "nodes": [{"id": "main", "params": {"z": "$1", "a": "@2"}, "steps": []}]})",
@@ -291,18 +297,22 @@ void TestLoader::invalid_data()
         "entry: no node None");
     row("futures not list", R"({"format": "asyncgraph/1", "futures": "f", "nodes": [{"id": "main", "steps": []}]})",
         "futures: expected a list of identifiers");
-    row("futures bad name", R"({"format": "asyncgraph/1", "futures": ["ok", "@f"], "nodes": [{"id": "main", "steps": []}]})",
+    row("futures bad name",
+        R"({"format": "asyncgraph/1", "futures": ["ok", "@f"], "nodes": [{"id": "main", "steps": []}]})",
         "futures: expected a list of identifiers");
     row("limits not object", R"({"format": "asyncgraph/1", "limits": [], "nodes": [{"id": "main", "steps": []}]})",
         "limits: expected an object");
     row("limits.time reference",
         R"({"format": "asyncgraph/1", "limits": {"time": "@t"}, "nodes": [{"id": "main", "steps": []}]})",
         "limits.time: expected a number, got '@t'");
-    row("limits.time null", R"({"format": "asyncgraph/1", "limits": {"time": null}, "nodes": [{"id": "main", "steps": []}]})",
+    row("limits.time null",
+        R"({"format": "asyncgraph/1", "limits": {"time": null}, "nodes": [{"id": "main", "steps": []}]})",
         "limits.time: expected a number, got None");
-    row("limits.time bool", R"({"format": "asyncgraph/1", "limits": {"time": true}, "nodes": [{"id": "main", "steps": []}]})",
+    row("limits.time bool",
+        R"({"format": "asyncgraph/1", "limits": {"time": true}, "nodes": [{"id": "main", "steps": []}]})",
         "limits.time: expected a number, got True");
-    row("limits.time negative", R"({"format": "asyncgraph/1", "limits": {"time": -1}, "nodes": [{"id": "main", "steps": []}]})",
+    row("limits.time negative",
+        R"({"format": "asyncgraph/1", "limits": {"time": -1}, "nodes": [{"id": "main", "steps": []}]})",
         "limits.time: must not be negative, got -1");
     row("limits.time tiny negative",
         R"({"format": "asyncgraph/1", "limits": {"time": -1e-7}, "nodes": [{"id": "main", "steps": []}]})",
@@ -372,7 +382,8 @@ void TestLoader::invalid_data()
         "nodes[0].steps[0].message: expected a string");
     row("reraise outside except", withSteps(R"([{"op": "reraise"}])"),
         "nodes[0].steps[0]: reraise is only allowed inside an except body");
-    row("reraise in try body", withSteps(R"([{"op": "try", "body": [{"op": "reraise"}], "except": [{"types": ["Exception"]}]}])"),
+    row("reraise in try body",
+        withSteps(R"([{"op": "try", "body": [{"op": "reraise"}], "except": [{"types": ["Exception"]}]}])"),
         "nodes[0].steps[0].body[0]: reraise is only allowed inside an except body");
     row("reraise in finally", withSteps(R"([{"op": "try", "body": [], "finally": [{"op": "gc"}, {"op": "reraise"}]}])"),
         "nodes[0].steps[0].finally[1]: reraise is only allowed inside an except body");
@@ -401,7 +412,8 @@ void TestLoader::invalid_data()
         "nodes[0].steps[0].target.node: no node 'zz'");
     row("target node not string", withSteps(R"([{"op": "shield", "target": {"node": null}}])"),
         "nodes[0].steps[0].target.node: no node None");
-    row("target unknown field", withSteps(R"([{"op": "wait_for", "target": {"node": "w", "x": 1, "a": 2}, "timeout": 1}])"),
+    row("target unknown field",
+        withSteps(R"([{"op": "wait_for", "target": {"node": "w", "x": 1, "a": 2}, "timeout": 1}])"),
         "nodes[0].steps[0].target: unknown field(s) ['a', 'x']");
     row("target count not allowed", withSteps(R"([{"op": "await", "target": {"node": "w", "count": 2}}])"),
         "nodes[0].steps[0].target.count: not allowed here");
@@ -428,7 +440,8 @@ void TestLoader::invalid_data()
         "nodes[0].steps[0].children[0].count: expected a whole number >= 0");
     row("count bool", withSteps(R"([{"op": "taskgroup", "children": [{"node": "w", "count": true}]}])"),
         "nodes[0].steps[0].children[0].count: expected a whole number >= 0");
-    row("count checked before args", withSteps(R"([{"op": "gather", "children": [{"node": "w", "count": "2", "args": 5}]}])"),
+    row("count checked before args",
+        withSteps(R"([{"op": "gather", "children": [{"node": "w", "count": "2", "args": 5}]}])"),
         "nodes[0].steps[0].children[0].count: expected a whole number >= 0");
     row("taskgroup reference", withSteps(R"([{"op": "taskgroup", "children": ["w", "$t"]}])"),
         "nodes[0].steps[0].children[1]: taskgroup children are nodes, not references");
@@ -452,7 +465,8 @@ void TestLoader::invalid_data()
         "nodes[0].steps[0].times: expected a whole number >= 0");
     row("body not list", withSteps(R"([{"op": "timeout", "seconds": null, "body": 5}])"),
         "nodes[0].steps[0].body: expected a list of steps");
-    row("taskgroup body nested error", withSteps(R"([{"op": "taskgroup", "children": [], "body": [{"op": "sleep", "seconds": -2}]}])"),
+    row("taskgroup body nested error",
+        withSteps(R"([{"op": "taskgroup", "children": [], "body": [{"op": "sleep", "seconds": -2}]}])"),
         "nodes[0].steps[0].body[0].seconds: must not be negative, got -2");
     row("except not list", withSteps(R"([{"op": "try", "body": [], "except": {"types": ["Exception"]}}])"),
         "nodes[0].steps[0].except: expected a list of handlers");
@@ -460,18 +474,23 @@ void TestLoader::invalid_data()
         "nodes[0].steps[0].except[0].types: expected a non-empty list of exception types");
     row("handler types empty", withSteps(R"([{"op": "try", "body": [], "except": [{"types": []}]}])"),
         "nodes[0].steps[0].except[0].types: expected a non-empty list of exception types");
-    row("handler unknown type", withSteps(R"([{"op": "try", "body": [], "except": [{"types": ["Exception"]}, {"types": ["OSError", "Oops"]}]}])"),
+    row("handler unknown type",
+        withSteps(
+            R"([{"op": "try", "body": [], "except": [{"types": ["Exception"]}, {"types": ["OSError", "Oops"]}]}])"),
         "nodes[0].steps[0].except[1].types: unknown exception type 'Oops'");
     row("handler as bad", withSteps(R"([{"op": "try", "body": [], "except": [{"types": ["Exception"], "as": "e"}]}])"),
         "nodes[0].steps[0].except[0].as: expected $name or @name");
-    row("handler unknown field", withSteps(R"([{"op": "try", "body": [], "except": [{"types": ["Exception"], "finally": [], "note": ""}]}])"),
+    row("handler unknown field",
+        withSteps(R"([{"op": "try", "body": [], "except": [{"types": ["Exception"], "finally": [], "note": ""}]}])"),
         "nodes[0].steps[0].except[0]: unknown field(s) ['finally', 'note']");
-    row("handler body not list", withSteps(R"([{"op": "try", "body": [], "except": [{"types": ["Exception"], "body": {}}]}])"),
+    row("handler body not list",
+        withSteps(R"([{"op": "try", "body": [], "except": [{"types": ["Exception"], "body": {}}]}])"),
         "nodes[0].steps[0].except[0].body: expected a list of steps");
     row("finally before except", withSteps(R"([{"op": "try", "body": [], "except": 1, "finally": [{"op": "fly"}]}])"),
         "nodes[0].steps[0].finally[0].op: unknown operation 'fly'");
     row("deep place",
-        withSteps(R"([{"op": "gc"}, {"op": "repeat", "times": 2, "body": [{"op": "try", "body": [], "except": [{"types": ["CancelledError"], "body": [{"op": "reraise"}, {"op": "timeout", "seconds": 1, "body": [{"op": "await", "target": "nope"}]}]}]}]}])"),
+        withSteps(
+            R"([{"op": "gc"}, {"op": "repeat", "times": 2, "body": [{"op": "try", "body": [], "except": [{"types": ["CancelledError"], "body": [{"op": "reraise"}, {"op": "timeout", "seconds": 1, "body": [{"op": "await", "target": "nope"}]}]}]}]}])"),
         "nodes[0].steps[1].body[0].except[0].body[1].body[0].target: no node 'nope'");
 
     // beyond the oracle: JSON syntax (Python words it differently), our own limits, and
@@ -501,12 +520,14 @@ void TestLoader::invalid_data()
            "nodes[0].steps[0].type: unknown exception type ['ValueError']");
     ownRow("repeat too large", withSteps(R"([{"op": "repeat", "times": 10000001, "body": []}])"),
            "nodes[0].steps[0].times: expected at most 10000000, got 10000001");
-    ownRow("repeat huge integer", withSteps(R"([{"op": "repeat", "times": 1000000000000000000000000000000, "body": []}])"),
+    ownRow("repeat huge integer",
+           withSteps(R"([{"op": "repeat", "times": 1000000000000000000000000000000, "body": []}])"),
            "nodes[0].steps[0].times: expected at most 10000000, got 1000000000000000000000000000000");
     ownRow("count too large", withSteps(R"([{"op": "gather", "children": [{"node": "w", "count": 20000000}]}])"),
            "nodes[0].steps[0].children[0].count: expected at most 10000000, got 20000000");
     ownRow("steps nested too deep", nestedSteps(201),
-           qPrintable(u"nodes[0].steps[0]"_s + u".body[0]"_s.repeated(200) + u".body: steps nested deeper than 200 levels"_s));
+           qPrintable(u"nodes[0].steps[0]"_s + u".body[0]"_s.repeated(200)
+                      + u".body: steps nested deeper than 200 levels"_s));
 }
 
 void TestLoader::invalid()

@@ -6,8 +6,8 @@
 // drag and drop; editing resets the run.
 #include "mainwindow.h"
 
-#include "grapheditor.h"
 #include "graphdocument.h"
+#include "grapheditor.h"
 #include "graphitems.h"
 #include "tasktablefilter.h"
 #include "tasktablemodel.h"
@@ -43,7 +43,7 @@ public:
     QString openAnswer;
     QString saveAsAnswer;
     std::optional<double> runToAnswer;
-    Injection injectionAnswer;   // kind and an empty target are filled from the call
+    Injection injectionAnswer; // kind and an empty target are filled from the call
     bool refuseInjection = false;
     QList<QPair<Injection::Kind, QString>> injectionAsks;
     QStringList errors;
@@ -161,15 +161,15 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("tasks");
         QTest::addColumn<QStringList>("states");
         QTest::addColumn<QString>("counts");
-        QTest::newRow("TaskGroup failure") << u"taskgroup-failure.json"_s
-                                           << QStringList{u"main"_s, u"load_cart"_s, u"charge_card"_s, u"send_receipt"_s}
-                                           << QStringList{u"done"_s, u"cancelled"_s, u"failed"_s, u"cancelled"_s}
-                                           << u"1 done · 1 failed · 2 cancelled"_s;
+        QTest::newRow("TaskGroup failure")
+            << u"taskgroup-failure.json"_s
+            << QStringList{u"main"_s, u"load_cart"_s, u"charge_card"_s, u"send_receipt"_s}
+            << QStringList{u"done"_s, u"cancelled"_s, u"failed"_s, u"cancelled"_s}
+            << u"1 done · 1 failed · 2 cancelled"_s;
         QTest::newRow("as_completed") << u"as-completed.json"_s
                                       << QStringList{u"main"_s, u"download"_s, u"download#2"_s, u"download#3"_s}
                                       << QStringList{u"done"_s, u"done"_s, u"done"_s, u"done"_s} << u"4 done"_s;
-        QTest::newRow("deadlock") << u"deadlock.json"_s
-                                  << QStringList{u"main"_s, u"client"_s, u"server"_s}
+        QTest::newRow("deadlock") << u"deadlock.json"_s << QStringList{u"main"_s, u"client"_s, u"server"_s}
                                   << QStringList{u"waiting"_s, u"waiting"_s, u"waiting"_s} << u"3 waiting"_s;
     }
 
@@ -567,7 +567,8 @@ private Q_SLOTS:
         const QString bad = m_tmp.filePath(u"bad.json"_s);
         QFile f(bad);
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(R"({"format": "asyncgraph/1", "nodes": [{"id": "main", "steps": [{"op": "await", "target": "nowhere"}]}]})");
+        f.write(
+            R"({"format": "asyncgraph/1", "nodes": [{"id": "main", "steps": [{"op": "await", "target": "nowhere"}]}]})");
         f.close();
         TestWindow w;
         w.show();

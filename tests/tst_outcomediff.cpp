@@ -107,26 +107,25 @@ private Q_SLOTS:
 
         const QStringList none;
         QTest::newRow("identical") << QJsonArray{} << QJsonArray{} << true << none;
-        QTest::newRow("times within 1e-6")
-            << QJsonArray{} << QJsonArray{set(u"end_time"_s, 2.0000001), set(u"events/0/t"_s, 0.9999999),
-                                          set(u"tasks/1/finished"_s, 1.0000009)}
-            << true << none;
-        QTest::newRow("end_time beyond 1e-6")
-            << QJsonArray{} << QJsonArray{set(u"end_time"_s, 2.00001)} << true
-            << QStringList{u"end_time: expected 2.0, got 2.00001"_s};
+        QTest::newRow("times within 1e-6") << QJsonArray{}
+                                           << QJsonArray{set(u"end_time"_s, 2.0000001), set(u"events/0/t"_s, 0.9999999),
+                                                         set(u"tasks/1/finished"_s, 1.0000009)}
+                                           << true << none;
+        QTest::newRow("end_time beyond 1e-6") << QJsonArray{} << QJsonArray{set(u"end_time"_s, 2.00001)} << true
+                                              << QStringList{u"end_time: expected 2.0, got 2.00001"_s};
         QTest::newRow("1 and 1.0 are the same number")
             << QJsonArray{} << QJsonArray{set(u"main/result"_s, parse("1.0")), set(u"tasks/0/result"_s, parse("1.0"))}
             << true << none;
         QTest::newRow("true is not 1")
             << QJsonArray{} << QJsonArray{set(u"main/result"_s, true), set(u"tasks/0/result"_s, true)} << true
-            << QStringList{u"main: expected {\"result\": 1, \"state\": \"done\"}, got {\"result\": true, \"state\": \"done\"}"_s,
-                           u"task main.result: expected 1, got true"_s};
-        QTest::newRow("false is not 0")
-            << QJsonArray{set(u"tasks/0/result"_s, 0)} << QJsonArray{set(u"tasks/0/result"_s, false)} << true
-            << QStringList{u"task main.result: expected 0, got false"_s};
-        QTest::newRow("status")
-            << QJsonArray{} << QJsonArray{set(u"status"_s, u"deadlock"_s)} << true
-            << QStringList{u"status: expected \"completed\", got \"deadlock\""_s};
+            << QStringList{
+                   u"main: expected {\"result\": 1, \"state\": \"done\"}, got {\"result\": true, \"state\": \"done\"}"_s,
+                   u"task main.result: expected 1, got true"_s};
+        QTest::newRow("false is not 0") << QJsonArray{set(u"tasks/0/result"_s, 0)}
+                                        << QJsonArray{set(u"tasks/0/result"_s, false)} << true
+                                        << QStringList{u"task main.result: expected 0, got false"_s};
+        QTest::newRow("status") << QJsonArray{} << QJsonArray{set(u"status"_s, u"deadlock"_s)} << true
+                                << QStringList{u"status: expected \"completed\", got \"deadlock\""_s};
         QTest::newRow("format missing: one line only")
             << QJsonArray{} << QJsonArray{removed(u"format"_s), set(u"status"_s, u"deadlock"_s)} << true
             << QStringList{u"format: expected 'asyncgraph-outcome/1', got None"_s};
@@ -134,8 +133,9 @@ private Q_SLOTS:
             << QJsonArray{} << QJsonArray{removed(u"format"_s), removed(u"tasks"_s), removed(u"events"_s)} << true
             << QStringList{u"format: expected 'asyncgraph-outcome/1', got None"_s};
         QTest::newRow("swapped events")
-            << QJsonArray{} << QJsonArray{set(u"events/0/task"_s, u"main"_s), set(u"events/0/state"_s, u"done"_s),
-                                          set(u"events/1/task"_s, u"b"_s), set(u"events/1/state"_s, u"failed"_s)}
+            << QJsonArray{}
+            << QJsonArray{set(u"events/0/task"_s, u"main"_s), set(u"events/0/state"_s, u"done"_s),
+                          set(u"events/1/task"_s, u"b"_s), set(u"events/1/state"_s, u"failed"_s)}
             << true
             << QStringList{u"event order differs at #0: expected [('b', 'failed', 'run'), ('main', 'done', 'run'), "
                            u"('c', 'cancelled', 'shutdown')], got [('main', 'done', 'run'), ('b', 'failed', 'run'), "
@@ -150,13 +150,12 @@ private Q_SLOTS:
             << QJsonArray{} << QJsonArray{removed(u"events/1/phase"_s)} << true
             << QStringList{u"event order differs at #1: expected [('main', 'done', 'run'), ('c', 'cancelled', "
                            u"'shutdown')], got [('main', 'done', None), ('c', 'cancelled', 'shutdown')]"_s};
-        QTest::newRow("event time")
-            << QJsonArray{} << QJsonArray{set(u"events/1/t"_s, 2.5), set(u"events/2/t"_s, 3)} << true
-            << QStringList{u"event #1 time: expected 2.0, got 2.5"_s};
-        QTest::newRow("event time, level states") << QJsonArray{} << QJsonArray{set(u"events/1/t"_s, 2.5)} << false
-                                                  << none;
-        QTest::newRow("missing task")
-            << QJsonArray{} << QJsonArray{removed(u"tasks/2"_s)} << true << QStringList{u"tasks missing: ['c']"_s};
+        QTest::newRow("event time") << QJsonArray{} << QJsonArray{set(u"events/1/t"_s, 2.5), set(u"events/2/t"_s, 3)}
+                                    << true << QStringList{u"event #1 time: expected 2.0, got 2.5"_s};
+        QTest::newRow("event time, level states")
+            << QJsonArray{} << QJsonArray{set(u"events/1/t"_s, 2.5)} << false << none;
+        QTest::newRow("missing task") << QJsonArray{} << QJsonArray{removed(u"tasks/2"_s)} << true
+                                      << QStringList{u"tasks missing: ['c']"_s};
         QTest::newRow("task not expected")
             << QJsonArray{}
             << QJsonArray{set(u"tasks/3"_s, parse(R"({"name": "x", "node": "x", "created": 0, "state": "done"})"))}
@@ -165,7 +164,8 @@ private Q_SLOTS:
             << QJsonArray{}
             << QJsonArray{set(u"tasks/1"_s, base().value(u"tasks"_s).toArray().at(2)),
                           set(u"tasks/2"_s, base().value(u"tasks"_s).toArray().at(1))}
-            << true << QStringList{u"task creation order: expected [\"main\", \"b\", \"c\"], got [\"main\", \"c\", \"b\"]"_s};
+            << true
+            << QStringList{u"task creation order: expected [\"main\", \"b\", \"c\"], got [\"main\", \"c\", \"b\"]"_s};
         QTest::newRow("task fields")
             << QJsonArray{}
             << QJsonArray{set(u"tasks/2/final_state"_s, u"pending"_s), set(u"tasks/2/created"_s, 0.25),
@@ -175,21 +175,21 @@ private Q_SLOTS:
                            u"{\"message\": \"worse\", \"type\": \"ValueError\"}"_s,
                            u"task c.created: expected 0.5, got 0.25"_s,
                            u"task c.final_state: expected \"cancelled\", got \"pending\""_s};
-        QTest::newRow("field absent vs null") << QJsonArray{} << QJsonArray{set(u"tasks/2/result"_s, QJsonValue())}
-                                              << true << none;
-        QTest::newRow("field absent vs value")
-            << QJsonArray{} << QJsonArray{set(u"tasks/2/finished"_s, 2.5)} << true
-            << QStringList{u"task c.finished: expected null, got 2.5"_s};
+        QTest::newRow("field absent vs null")
+            << QJsonArray{} << QJsonArray{set(u"tasks/2/result"_s, QJsonValue())} << true << none;
+        QTest::newRow("field absent vs value") << QJsonArray{} << QJsonArray{set(u"tasks/2/finished"_s, 2.5)} << true
+                                               << QStringList{u"task c.finished: expected null, got 2.5"_s};
         QTest::newRow("extra key in a value")
             << QJsonArray{}
-            << QJsonArray{set(u"tasks/1/exception"_s, parse(R"({"message": "bad", "type": "ValueError", "exceptions": []})"))}
+            << QJsonArray{set(u"tasks/1/exception"_s,
+                              parse(R"({"message": "bad", "type": "ValueError", "exceptions": []})"))}
             << true
             << QStringList{u"task b.exception: expected {\"message\": \"bad\", \"type\": \"ValueError\"}, got "
                            u"{\"exceptions\": [], \"message\": \"bad\", \"type\": \"ValueError\"}"_s};
-        QTest::newRow("futures")
-            << QJsonArray{} << QJsonArray{set(u"futures/0/state"_s, u"collected"_s)} << true
-            << QStringList{u"futures: expected [{\"name\": \"gate\", \"state\": \"pending\"}], got "
-                           u"[{\"name\": \"gate\", \"state\": \"collected\"}]"_s};
+        QTest::newRow("futures") << QJsonArray{} << QJsonArray{set(u"futures/0/state"_s, u"collected"_s)} << true
+                                 << QStringList{
+                                        u"futures: expected [{\"name\": \"gate\", \"state\": \"pending\"}], got "
+                                        u"[{\"name\": \"gate\", \"state\": \"collected\"}]"_s};
         QTest::newRow("futures missing means none")
             << QJsonArray{removed(u"futures"_s)} << QJsonArray{set(u"futures"_s, QJsonArray{})} << true << none;
         QTest::newRow("diagnostics lists in another order")
@@ -203,7 +203,8 @@ private Q_SLOTS:
             << QStringList{u"diagnostics.pending_at_exit: expected [\"c\", \"d\"], got [\"b\", \"c\", \"d\"]"_s,
                            u"diagnostics.exception_never_retrieved: expected [\"b\"], got []"_s};
         QTest::newRow("diagnostics missing count as empty")
-            << QJsonArray{} << QJsonArray{removed(u"diagnostics/shutdown_errors"_s), removed(u"diagnostics/destroyed_pending"_s)}
+            << QJsonArray{}
+            << QJsonArray{removed(u"diagnostics/shutdown_errors"_s), removed(u"diagnostics/destroyed_pending"_s)}
             << true << QStringList{u"diagnostics.destroyed_pending: expected [\"d\"], got []"_s};
         QTest::newRow("collection names in another order")
             << QJsonArray{} << QJsonArray{set(u"diagnostics/collections/0/destroyed"_s, QJsonArray{u"e"_s, u"d"_s})}
@@ -244,15 +245,15 @@ private Q_SLOTS:
         // Qt parses 3.0 as the integer 3: outside time fields it prints as Python prints an int.
         QTest::newRow("integral float") << QByteArray("3.0") << false << u"3"_s << u"3"_s;
         QTest::newRow("time") << QByteArray("3") << true << u"3.0"_s << u"3.0"_s;
-        QTest::newRow("time inside objects") << QByteArray(R"({"t": 1, "n": 1})") << false << u"{\"n\": 1, \"t\": 1.0}"_s
-                                             << u"{'n': 1, 't': 1.0}"_s;
+        QTest::newRow("time inside objects")
+            << QByteArray(R"({"t": 1, "n": 1})") << false << u"{\"n\": 1, \"t\": 1.0}"_s << u"{'n': 1, 't': 1.0}"_s;
         QTest::newRow("shortest") << QByteArray("0.30000000000000004") << false << u"0.30000000000000004"_s
                                   << u"0.30000000000000004"_s;
         QTest::newRow("small") << QByteArray("0.0001") << false << u"0.0001"_s << u"0.0001"_s;
         QTest::newRow("smaller") << QByteArray("0.00001") << false << u"1e-05"_s << u"1e-05"_s;
         QTest::newRow("large time") << QByteArray("1e16") << true << u"1e+16"_s << u"1e+16"_s;
-        QTest::newRow("just below large") << QByteArray("1234567890123456.5") << false << u"1234567890123456.5"_s
-                                          << u"1234567890123456.5"_s;
+        QTest::newRow("just below large")
+            << QByteArray("1234567890123456.5") << false << u"1234567890123456.5"_s << u"1234567890123456.5"_s;
         QTest::newRow("negative") << QByteArray("-2.5e-9") << false << u"-2.5e-09"_s << u"-2.5e-09"_s;
         QTest::newRow("string") << QByteArray("\"it's\"") << false << u"\"it's\""_s << u"\"it's\""_s;
         QTest::newRow("list") << QByteArray("[null, true, \"a\"]") << false << u"[null, true, \"a\"]"_s

@@ -198,8 +198,7 @@ private Q_SLOTS:
         QTest::addColumn<QStringList>("names");
         QTest::newRow("everything") << QString() << QString()
                                     << QStringList{u"main"_s, u"nap"_s, u"nap#2"_s, u"nap#3"_s};
-        QTest::newRow("text matches node") << u"NAP"_s << QString()
-                                           << QStringList{u"nap"_s, u"nap#2"_s, u"nap#3"_s};
+        QTest::newRow("text matches node") << u"NAP"_s << QString() << QStringList{u"nap"_s, u"nap#2"_s, u"nap#3"_s};
         QTest::newRow("text matches task name") << u"#3"_s << QString() << QStringList{u"nap#3"_s};
         QTest::newRow("text matches awaited object") << u"until 2.000"_s << QString() << QStringList{u"nap#2"_s};
         QTest::newRow("text matches result") << u"'"_s << QString() << QStringList();

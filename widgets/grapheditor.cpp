@@ -56,15 +56,15 @@ struct GraphEditorView::Private {
     QGraphicsScene *scene = nullptr;
 
     QHash<QString, GraphNodeItem *> nodes;
-    QHash<QString, GraphEdgeItem *> edges;             // by edgeKey
-    QStringList edgeOrder;                             // edge keys in document order
+    QHash<QString, GraphEdgeItem *> edges; // by edgeKey
+    QStringList edgeOrder;                 // edge keys in document order
     bool reroutePending = false;
-    QHash<QString, QList<GraphRelation>> relations;    // by source node
+    QHash<QString, QList<GraphRelation>> relations; // by source node
     // Where nodes without a stored position are drawn: a document loaded without positions is
     // laid out on screen only, so that opening a file does not modify it.
     QHash<QString, QPointF> autoPositions;
     QHash<QString, QString> states;
-    QHash<QString, QPointF> pressPositions;            // at the start of a left-button drag
+    QHash<QString, QPointF> pressPositions; // at the start of a left-button drag
 
     QString lastSelected;
     bool rebuilding = false;
@@ -214,7 +214,7 @@ struct GraphEditorView::Private {
             }
         }
         input.entry = index.value(entryId(), -1);
-        input.layerSpacing = 96;   // room for the edge labels between layers
+        input.layerSpacing = 96; // room for the edge labels between layers
         input.nodeSpacing = 48;
         const GraphLayoutResult result = layoutGraph(input);
         QHash<QString, QPointF> positions;
@@ -384,24 +384,21 @@ struct GraphEditorView::Private {
 
     void createActions()
     {
-        deleteAction = makeAction(tr("Delete"), {QKeySequence::Delete}, u"edit-delete"_s,
-                                  &GraphEditorView::deleteSelected);
-        duplicateAction = makeAction(tr("Duplicate"), {QKeySequence(Qt::CTRL | Qt::Key_D)},
-                                     u"edit-copy"_s, &GraphEditorView::duplicateSelected);
-        copyAction = makeAction(tr("Copy"), {QKeySequence::Copy}, u"edit-copy"_s,
-                                &GraphEditorView::copySelected);
+        deleteAction
+            = makeAction(tr("Delete"), {QKeySequence::Delete}, u"edit-delete"_s, &GraphEditorView::deleteSelected);
+        duplicateAction = makeAction(tr("Duplicate"), {QKeySequence(Qt::CTRL | Qt::Key_D)}, u"edit-copy"_s,
+                                     &GraphEditorView::duplicateSelected);
+        copyAction = makeAction(tr("Copy"), {QKeySequence::Copy}, u"edit-copy"_s, &GraphEditorView::copySelected);
         makeAction(tr("Paste"), {QKeySequence::Paste}, u"edit-paste"_s, &GraphEditorView::paste);
         addSeparator();
-        makeAction(tr("Add Node"), {QKeySequence(Qt::Key_Insert)}, u"list-add"_s,
-                   &GraphEditorView::addNodeAtCenter);
+        makeAction(tr("Add Node"), {QKeySequence(Qt::Key_Insert)}, u"list-add"_s, &GraphEditorView::addNodeAtCenter);
         makeAction(tr("Auto Layout"), {QKeySequence(Qt::CTRL | Qt::Key_L)}, u"view-sort"_s,
                    &GraphEditorView::autoLayout);
         addSeparator();
-        makeAction(tr("Zoom In"), {QKeySequence::ZoomIn, QKeySequence(Qt::CTRL | Qt::Key_Equal)},
-                   u"zoom-in"_s, &GraphEditorView::zoomIn);
+        makeAction(tr("Zoom In"), {QKeySequence::ZoomIn, QKeySequence(Qt::CTRL | Qt::Key_Equal)}, u"zoom-in"_s,
+                   &GraphEditorView::zoomIn);
         makeAction(tr("Zoom Out"), {QKeySequence::ZoomOut}, u"zoom-out"_s, &GraphEditorView::zoomOut);
-        makeAction(tr("Fit All"), {QKeySequence(Qt::CTRL | Qt::Key_0)}, u"zoom-fit-best"_s,
-                   &GraphEditorView::fitAll);
+        makeAction(tr("Fit All"), {QKeySequence(Qt::CTRL | Qt::Key_0)}, u"zoom-fit-best"_s, &GraphEditorView::fitAll);
         for (QAction *a : std::as_const(actions))
             a->setObjectName(u"graph"_s + a->text().remove(u' '));
     }
@@ -435,8 +432,7 @@ GraphEditorView::GraphEditorView(GraphDocument *doc, QWidget *parent)
     d->scene = new QGraphicsScene(this);
     setScene(d->scene);
 
-    setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing
-                   | QPainter::SmoothPixmapTransform);
+    setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing | QPainter::SmoothPixmapTransform);
     setDragMode(RubberBandDrag);
     setRubberBandSelectionMode(Qt::IntersectsItemShape);
     setTransformationAnchor(AnchorUnderMouse);
@@ -661,8 +657,7 @@ void GraphEditorView::paste()
     const QMimeData *mime = QGuiApplication::clipboard()->mimeData();
     if (!mime)
         return;
-    const QByteArray data = mime->hasFormat(kNodesMimeType) ? mime->data(kNodesMimeType)
-                                                            : mime->text().toUtf8();
+    const QByteArray data = mime->hasFormat(kNodesMimeType) ? mime->data(kNodesMimeType) : mime->text().toUtf8();
     if (data.trimmed().isEmpty())
         return;
     // Each paste of the same clipboard lands a step further, so copies never hide each other.

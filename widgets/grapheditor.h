@@ -21,7 +21,7 @@ public:
     ~GraphEditorView() override;
 
     GraphDocument *document() const;
-    QString selectedNode() const;           // empty when none
+    QString selectedNode() const; // empty when none
     QStringList selectedNodes() const;
 
     // Run-state colouring: node id -> state name ("pending", "running", "waiting", "done",
@@ -32,23 +32,23 @@ public:
     // while the view has focus (Qt::WidgetWithChildrenShortcut); the main window may also put
     // them in its menus and toolbars.
     QList<QAction *> editActions() const;
-    double zoom() const;                    // current scale, 0.1 .. 4
+    double zoom() const; // current scale, 0.1 .. 4
 
 public Q_SLOTS:
-    void selectNode(const QString &id);     // selects and centres it
-    void autoLayout();                      // layered layout, one undo command
+    void selectNode(const QString &id); // selects and centres it
+    void autoLayout();                  // layered layout, one undo command
     void zoomIn();
     void zoomOut();
     void fitAll();
     void addNodeAtCenter();
     void deleteSelected();
     void duplicateSelected();
-    void copySelected();                    // to QGuiApplication::clipboard()
+    void copySelected(); // to QGuiApplication::clipboard()
     void paste();
 
 Q_SIGNALS:
-    void nodeSelected(const QString &id);   // empty when the selection is cleared
-    void nodeActivated(const QString &id);  // double click
+    void nodeSelected(const QString &id);  // empty when the selection is cleared
+    void nodeActivated(const QString &id); // double click
 
 protected:
     void mousePressEvent(QMouseEvent *event) override;

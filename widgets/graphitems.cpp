@@ -557,14 +557,12 @@ void GraphNodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *opt
         italic.setItalic(true);
         painter->setFont(italic);
         painter->setPen(QColor(0x90, 0x9c, 0xa4));
-        painter->drawText(QRectF(11, y, r.width() - 20, lineHeight), Qt::AlignLeft | Qt::AlignVCenter,
-                          u"(no steps)"_s);
+        painter->drawText(QRectF(11, y, r.width() - 20, lineHeight), Qt::AlignLeft | Qt::AlignVCenter, u"(no steps)"_s);
     }
     for (int i = 0; i < m_shown.size(); ++i) {
         const bool more = m_lines.size() > kMaxLines && i == m_shown.size() - 1;
         painter->setPen(more ? QColor(0x90, 0x9c, 0xa4) : QColor(0x26, 0x32, 0x38));
-        painter->drawText(QRectF(11, y, r.width() - 20, lineHeight), Qt::AlignLeft | Qt::AlignVCenter,
-                          m_shown[i]);
+        painter->drawText(QRectF(11, y, r.width() - 20, lineHeight), Qt::AlignLeft | Qt::AlignVCenter, m_shown[i]);
         y += lineHeight;
     }
 
@@ -715,8 +713,7 @@ QList<QRectF> nodeBoxesIn(const QGraphicsScene *scene, const QRectF &area, const
     QList<QRectF> boxes;
     if (!scene)
         return boxes;
-    const QList<QGraphicsItem *> items =
-        scene->items(area, Qt::IntersectsItemBoundingRect, Qt::AscendingOrder);
+    const QList<QGraphicsItem *> items = scene->items(area, Qt::IntersectsItemBoundingRect, Qt::AscendingOrder);
     for (QGraphicsItem *item : items) {
         const auto *n = qgraphicsitem_cast<const GraphNodeItem *>(item);
         if (n && n != a && n != b)
@@ -822,8 +819,8 @@ void GraphEdgeItem::adjust()
     case Route::Down: {
         const QPointF p1(a.left() + a.width() * portFraction(true), a.bottom());
         const QPointF p2(b.left() + b.width() * portFraction(false), b.top());
-        const QRectF area = QRectF(QPointF(std::min(p1.x(), p2.x()) - 300, p1.y()),
-                                   QPointF(std::max(p1.x(), p2.x()) + 300, p2.y()));
+        const QRectF area
+            = QRectF(QPointF(std::min(p1.x(), p2.x()) - 300, p1.y()), QPointF(std::max(p1.x(), p2.x()) + 300, p2.y()));
         route = routeDown(p1, p2, nodeBoxesIn(scene(), area, m_from, m_to));
         // Parallel edges share nothing but the pair: stagger their labels.
         labelAt = 0.5 - 0.12 * (k % 3);
@@ -912,8 +909,7 @@ void GraphEdgeItem::adjust()
                 break;
         }
     }
-    m_bounds = m_path.boundingRect().united(m_arrow.boundingRect()).united(m_labelRect)
-                   .adjusted(-3, -3, 3, 3);
+    m_bounds = m_path.boundingRect().united(m_arrow.boundingRect()).united(m_labelRect).adjusted(-3, -3, 3, 3);
     update();
 }
 

@@ -31,7 +31,7 @@ QStringList nodeLines(const QJsonObject &node);
 // one per (to, op), `count` the number of tasks or coroutines it makes (sum of "count" fields).
 struct GraphRelation {
     QString to;
-    QString op;   // await, spawn, gather, wait, as_completed, taskgroup, wait_for, shield
+    QString op; // await, spawn, gather, wait, as_completed, taskgroup, wait_for, shield
     int count = 0;
     friend bool operator==(const GraphRelation &, const GraphRelation &) = default;
 };
@@ -80,8 +80,8 @@ private:
 
     QString m_id;
     QString m_title;
-    QStringList m_lines;    // as given
-    QStringList m_shown;    // elided, at most kMaxLines (+ "… n more")
+    QStringList m_lines; // as given
+    QStringList m_shown; // elided, at most kMaxLines (+ "… n more")
     QSizeF m_size;
     QString m_state;
     bool m_entry = false;
@@ -129,7 +129,7 @@ private:
     int m_count;
     QPainterPath m_path;
     QPolygonF m_arrow;
-    QRectF m_labelRect;     // in scene coordinates
+    QRectF m_labelRect; // in scene coordinates
     QRectF m_bounds;
 };
 

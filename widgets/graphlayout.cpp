@@ -15,12 +15,12 @@ namespace {
 // passes through, so that long edges keep a lane free and take part in crossing reduction.
 struct Layered {
     int realCount = 0;
-    std::vector<int> layer;                 // per virtual node
-    std::vector<qreal> extent;              // size along the layer (width when layers go down)
-    std::vector<std::vector<int>> up;       // neighbours in the previous layer
-    std::vector<std::vector<int>> down;     // neighbours in the next layer
-    std::vector<std::vector<int>> layers;   // virtual nodes of each layer, in order
-    std::vector<int> pos;                   // index of each virtual node inside its layer
+    std::vector<int> layer;               // per virtual node
+    std::vector<qreal> extent;            // size along the layer (width when layers go down)
+    std::vector<std::vector<int>> up;     // neighbours in the previous layer
+    std::vector<std::vector<int>> down;   // neighbours in the next layer
+    std::vector<std::vector<int>> layers; // virtual nodes of each layer, in order
+    std::vector<int> pos;                 // index of each virtual node inside its layer
 
     int add(int l, qreal e)
     {
@@ -90,8 +90,7 @@ void orderLayer(Layered &g, int l, bool fromAbove)
         }
         keyed.emplace_back(key, nodes[i]);
     }
-    std::stable_sort(keyed.begin(), keyed.end(),
-                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    std::stable_sort(keyed.begin(), keyed.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
     for (int i = 0; i < int(nodes.size()); ++i) {
         nodes[i] = keyed[i].second;
         g.pos[nodes[i]] = i;
@@ -104,8 +103,8 @@ void orderLayer(Layered &g, int l, bool fromAbove)
 std::vector<double> isotonic(const std::vector<double> &target, const std::vector<double> &weight)
 {
     struct Block {
-        double sum;   // weighted sum of targets
-        double w;     // total weight
+        double sum; // weighted sum of targets
+        double w;   // total weight
         int count;
         double mean() const { return sum / w; }
     };
@@ -129,8 +128,7 @@ std::vector<double> isotonic(const std::vector<double> &target, const std::vecto
 
 // Places layer l so that each box's centre is as close as possible to the mean centre of its
 // neighbours in the chosen direction(s); boxes keep their order and `gap` between them.
-void placeLayer(const Layered &g, std::vector<double> &centre, int l, bool useUp, bool useDown,
-                qreal gap)
+void placeLayer(const Layered &g, std::vector<double> &centre, int l, bool useUp, bool useDown, qreal gap)
 {
     const std::vector<int> &nodes = g.layers[l];
     if (nodes.empty())
@@ -400,13 +398,13 @@ GraphLayoutResult layoutComponent(const GraphLayoutInput &input)
     std::vector<double> thickness(size_t(layerCount), 0);
     for (int u = 0; u < n; ++u) {
         const QSizeF s = input.sizes[u];
-        thickness[size_t(layer[u])] = std::max<double>(thickness[size_t(layer[u])],
-                                                       input.leftToRight ? s.width() : s.height());
+        thickness[size_t(layer[u])]
+            = std::max<double>(thickness[size_t(layer[u])], input.leftToRight ? s.width() : s.height());
     }
     std::vector<double> layerStart(size_t(layerCount), 0);
     for (int l = 1; l < layerCount; ++l)
-        layerStart[size_t(l)] = layerStart[size_t(l - 1)] + std::max(thickness[size_t(l - 1)], 20.0)
-                                + input.layerSpacing;
+        layerStart[size_t(l)]
+            = layerStart[size_t(l - 1)] + std::max(thickness[size_t(l - 1)], 20.0) + input.layerSpacing;
 
     double minAlong = 0;
     bool first = true;
@@ -518,8 +516,8 @@ GraphLayoutResult layoutGraph(const GraphLayoutInput &input)
             result.positions[u] = input.leftToRight ? p + QPointF(0, offset) : p + QPointF(offset, 0);
             result.layers[u] = r.layers[k];
             result.order[u] = r.order[k];
-            breadth = std::max(breadth, input.leftToRight ? p.y() + input.sizes[u].height()
-                                                          : p.x() + input.sizes[u].width());
+            breadth = std::max(breadth,
+                               input.leftToRight ? p.y() + input.sizes[u].height() : p.x() + input.sizes[u].width());
         }
         for (int b : r.backEdges)
             result.backEdges.append(edgeIndex[b]);

@@ -161,8 +161,8 @@ struct InspectorWidget::Private {
     QPushButton *revert = nullptr;
     QHash<QString, QLabel *> taskFields;
 
-    QVariantList editorPath;     // what the editor shows (empty: nothing)
-    QJsonValue editorOriginal;   // its value in the document when loaded
+    QVariantList editorPath;                 // what the editor shows (empty: nothing)
+    QJsonValue editorOriginal;               // its value in the document when loaded
     std::optional<QVariantList> pendingPath; // select this after the next rebuild
     bool rebuilding = false;
     bool fillingParams = false;
@@ -198,7 +198,9 @@ struct InspectorWidget::Private {
     void renameFromEdit();
 };
 
-InspectorWidget::InspectorWidget(GraphDocument *doc, QWidget *parent) : QWidget(parent), d(new Private)
+InspectorWidget::InspectorWidget(GraphDocument *doc, QWidget *parent)
+    : QWidget(parent)
+    , d(new Private)
 {
     d->q = this;
     d->doc = doc;
@@ -436,9 +438,9 @@ void InspectorWidget::Private::buildTaskPage()
     auto *form = new QFormLayout(taskPage);
     form->setRowWrapPolicy(QFormLayout::WrapLongRows);
     const std::pair<const char *, QString> fields[] = {
-        {"name", tr("Task")},           {"node", tr("Node")},         {"state", tr("State")},
-        {"created", tr("Created")},     {"finished", tr("Finished")}, {"awaiting", tr("Awaiting")},
-        {"result", tr("Result")},       {"exception", tr("Exception")}, {"cancelling", tr("Cancelling")},
+        {"name", tr("Task")},       {"node", tr("Node")},           {"state", tr("State")},
+        {"created", tr("Created")}, {"finished", tr("Finished")},   {"awaiting", tr("Awaiting")},
+        {"result", tr("Result")},   {"exception", tr("Exception")}, {"cancelling", tr("Cancelling")},
     };
     for (const auto &[key, label] : fields) {
         auto *value = new QLabel;
@@ -565,7 +567,8 @@ void InspectorWidget::Private::loadEditor(const QVariantList &path)
     editorOriginal = on ? valueAt(nodeSteps(), path) : QJsonValue();
     {
         const QSignalBlocker block(editor);
-        editor->setPlainText(on ? QString::fromUtf8(GraphDocument::formatJson(editorOriginal, kEditorWidth)) : QString());
+        editor->setPlainText(on ? QString::fromUtf8(GraphDocument::formatJson(editorOriginal, kEditorWidth))
+                                : QString());
     }
     editor->setEnabled(on);
     validateEditor();
@@ -655,8 +658,8 @@ void InspectorWidget::Private::fillParams()
     bool same = paramsError->isHidden();
     for (int r = 0; same && r < params->rowCount(); ++r) {
         QString error;
-        const QJsonValue v = GraphDocument::parseJson(params->item(r, 1) ? params->item(r, 1)->text().toUtf8() : "",
-                                                      &error);
+        const QJsonValue v
+            = GraphDocument::parseJson(params->item(r, 1) ? params->item(r, 1)->text().toUtf8() : "", &error);
         same = params->item(r, 0) && !v.isUndefined() && !shown.contains(params->item(r, 0)->text());
         if (same)
             shown.insert(params->item(r, 0)->text(), v);
@@ -690,8 +693,8 @@ void InspectorWidget::Private::paramsEdited()
             break;
         }
         QString error;
-        const QJsonValue v =
-            GraphDocument::parseJson(params->item(r, 1) ? params->item(r, 1)->text().toUtf8() : QByteArray(), &error);
+        const QJsonValue v
+            = GraphDocument::parseJson(params->item(r, 1) ? params->item(r, 1)->text().toUtf8() : QByteArray(), &error);
         if (v.isUndefined())
             problem = u"params."_s + name + u": " + error;
         p.insert(name, v);

@@ -18,8 +18,9 @@ public:
     ~InspectorWidget() override;
 
 public Q_SLOTS:
-    void showNode(const QString &nodeId);          // empty: nothing selected
-    void showTask(const QJsonObject &taskInfo);    // keys: name, node, state, created, finished, awaiting, result, exception, cancelling
+    void showNode(const QString &nodeId); // empty: nothing selected
+    void showTask(const QJsonObject
+                      &taskInfo); // keys: name, node, state, created, finished, awaiting, result, exception, cancelling
 
 private:
     struct Private;

@@ -33,8 +33,7 @@ inline std::shared_ptr<const Graph> loadInline(const QByteArray &json)
     QJsonParseError pe;
     QJsonDocument doc = QJsonDocument::fromJson(json, &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
-        qWarning().noquote() << u"inline graph is not a JSON object:"_s << pe.errorString()
-                             << u"at"_s << pe.offset;
+        qWarning().noquote() << u"inline graph is not a JSON object:"_s << pe.errorString() << u"at"_s << pe.offset;
         return {};
     }
     QJsonObject o = doc.object();
@@ -130,9 +129,12 @@ inline QString excText(const QJsonObject &e)
 inline QString valueText(const QJsonValue &v)
 {
     switch (v.type()) {
-    case QJsonValue::Null: return u"null"_s;
-    case QJsonValue::Bool: return v.toBool() ? u"true"_s : u"false"_s;
-    case QJsonValue::Double: return numText(v.toDouble());
+    case QJsonValue::Null:
+        return u"null"_s;
+    case QJsonValue::Bool:
+        return v.toBool() ? u"true"_s : u"false"_s;
+    case QJsonValue::Double:
+        return numText(v.toDouble());
     case QJsonValue::String: {
         QString s = v.toString();
         s.replace(u'\\', u"\\\\"_s).replace(u'"', u"\\\""_s);
@@ -157,7 +159,8 @@ inline QString valueText(const QJsonValue &v)
             parts << valueText(QJsonValue(it.key())) + u':' + valueText(it.value());
         return u'{' + parts.join(u',') + u'}';
     }
-    default: return u"undefined"_s;
+    default:
+        return u"undefined"_s;
     }
 }
 

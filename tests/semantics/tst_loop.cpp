@@ -27,7 +27,11 @@ QString timeText(double t)
 class Recorder final : public Listener
 {
 public:
-    explicit Recorder(Loop *loop) : Listener(ObjKind::Helper), m_loop(loop) {}
+    explicit Recorder(Loop *loop)
+        : Listener(ObjKind::Helper)
+        , m_loop(loop)
+    {
+    }
 
     void fire(Handle &h) override
     {
@@ -39,7 +43,7 @@ public:
         for (int tag : soons)
             m_loop->callSoon({this, tag});
     }
-    void trace(Tracer &) const override {}
+    void trace(Tracer &) const override { }
 
     QStringList log;
     QHash<int, QList<std::pair<double, int>>> later; // tag -> timers (delay, tag) armed when it runs
@@ -73,29 +77,24 @@ private Q_SLOTS:
         QTest::addColumn<QList<int>>("cancelled");    // handles cancelled before the loop runs
         QTest::addColumn<QString>("expected");        // tag@time#iteration, as CPython runs them
 
-        QTest::newRow("equal_deadlines_5") << QList<double>{1, 1, 1, 1, 1} << QList<int>{}
-                                           << u"0@1#1 2@1#1 4@1#1 1@1#1 3@1#1"_s;
+        QTest::newRow("equal_deadlines_5")
+            << QList<double>{1, 1, 1, 1, 1} << QList<int>{} << u"0@1#1 2@1#1 4@1#1 1@1#1 3@1#1"_s;
         QTest::newRow("equal_deadlines_12")
             << QList<double>(12, 2.5) << QList<int>{}
             << u"0@2.5#1 2@2.5#1 6@2.5#1 11@2.5#1 10@2.5#1 9@2.5#1 8@2.5#1 5@2.5#1 7@2.5#1 4@2.5#1 1@2.5#1 3@2.5#1"_s;
-        QTest::newRow("mixed_deadlines")
-            << QList<double>{3, 1, 2, 1, 3, 2, 1, 0.5, 3, 1, 2} << QList<int>{}
-            << u"7@0.5#1 6@1#2 1@1#2 9@1#2 3@1#2 2@2#3 5@2#3 10@2#3 8@3#4 4@3#4 0@3#4"_s;
-        QTest::newRow("descending_then_ascending")
-            << QList<double>{5, 4, 3, 2, 1, 1, 2, 3, 4, 5} << QList<int>{}
-            << u"4@1#1 5@1#1 6@2#2 3@2#2 2@3#3 7@3#3 1@4#4 8@4#4 9@5#5 0@5#5"_s;
+        QTest::newRow("mixed_deadlines") << QList<double>{3, 1, 2, 1, 3, 2, 1, 0.5, 3, 1, 2} << QList<int>{}
+                                         << u"7@0.5#1 6@1#2 1@1#2 9@1#2 3@1#2 2@2#3 5@2#3 10@2#3 8@3#4 4@3#4 0@3#4"_s;
+        QTest::newRow("descending_then_ascending") << QList<double>{5, 4, 3, 2, 1, 1, 2, 3, 4, 5} << QList<int>{}
+                                                   << u"4@1#1 5@1#1 6@2#2 3@2#2 2@3#3 7@3#3 1@4#4 8@4#4 9@5#5 0@5#5"_s;
         // Cancelled timers stay in the heap (and shape it) but never run.
         QTest::newRow("equal_deadlines_some_cancelled")
-            << QList<double>(10, 1) << QList<int>{0, 3, 4}
-            << u"2@1#1 6@1#1 9@1#1 8@1#1 5@1#1 7@1#1 1@1#1"_s;
+            << QList<double>(10, 1) << QList<int>{0, 3, 4} << u"2@1#1 6@1#1 9@1#1 8@1#1 5@1#1 7@1#1 1@1#1"_s;
         // The cancelled head is popped before the select timeout is computed: the clock goes
         // straight to 2, and that is the first iteration.
-        QTest::newRow("cancelled_head_dropped") << QList<double>{1, 2, 3} << QList<int>{0}
-                                                << u"1@2#1 2@3#2"_s;
+        QTest::newRow("cancelled_head_dropped") << QList<double>{1, 2, 3} << QList<int>{0} << u"1@2#1 2@3#2"_s;
         // Due means when < now + 1e-9: 1+5e-10 and 1+9e-10 run with 1; 1+2e-9 waits.
-        QTest::newRow("within_clock_resolution")
-            << QList<double>{1, 1 + 5e-10, 1 + 2e-9, 1 + 0.9e-9} << QList<int>{}
-            << u"0@1#1 1@1#1 3@1#1 2@1.000000002#2"_s;
+        QTest::newRow("within_clock_resolution") << QList<double>{1, 1 + 5e-10, 1 + 2e-9, 1 + 0.9e-9} << QList<int>{}
+                                                 << u"0@1#1 1@1#1 3@1#1 2@1.000000002#2"_s;
 
         // More than 100 timers, more than half cancelled: _run_once rebuilds the heap with
         // heapify(), which reorders equal deadlines differently from successive pops.
@@ -277,48 +276,37 @@ private Q_SLOTS:
 
         // Nothing ready, no timer, the entry task pending: deadlock, snapshot taken then, no
         // shutdown (the pending tasks stay pending).
-        QTest::newRow("deadlock")
-            << R"json({"futures":["never"],"nodes":[
+        QTest::newRow("deadlock") << R"json({"futures":["never"],"nodes":[
   {"id":"main","steps":[{"op":"spawn","node":"w"},{"op":"sleep","seconds":2},{"op":"await","target":"@never"}]},
   {"id":"w","steps":[{"op":"await","target":"@never"}]}]})json"_ba
-            << u"main=pending w=pending"_s
-            << u""_s
-            << u"deadlock end=2 futures=[never=pending]"_s;
+                                  << u"main=pending w=pending"_s << u""_s
+                                  << u"deadlock end=2 futures=[never=pending]"_s;
 
         // A cancelled timer is no reason to wait: still a deadlock, at the time of the cancel.
         QTest::newRow("deadlock_with_cancelled_timer_only")
             << R"json({"nodes":[
   {"id":"main","steps":[{"op":"spawn","node":"s","as":"$s"},{"op":"sleep","seconds":1},{"op":"cancel","target":"$s"},{"op":"hang"}]},
   {"id":"s","steps":[{"op":"sleep","seconds":10}]}]})json"_ba
-            << u"main=pending s=cancelled"_s
-            << u"1:s:cancelled"_s
+            << u"main=pending s=cancelled"_s << u"1:s:cancelled"_s
             << u"deadlock end=1 futures=[hang=collected] collected=[1:main]"_s;
 
         // The next timer lies beyond limits.time: time_limit, the clock stays at the last event.
-        QTest::newRow("time_limit")
-            << R"json({"limits":{"time":5},"nodes":[
+        QTest::newRow("time_limit") << R"json({"limits":{"time":5},"nodes":[
   {"id":"main","steps":[{"op":"spawn","node":"w"},{"op":"sleep","seconds":100}]},
   {"id":"w","steps":[{"op":"sleep","seconds":2},{"op":"return","value":1}]}]})json"_ba
-            << u"main=pending w=done:1"_s
-            << u"2:w:done"_s
-            << u"time_limit end=2"_s;
+                                    << u"main=pending w=done:1"_s << u"2:w:done"_s << u"time_limit end=2"_s;
 
         // A timer exactly at the limit still runs.
-        QTest::newRow("timer_at_limit_runs")
-            << R"json({"limits":{"time":5},"nodes":[
+        QTest::newRow("timer_at_limit_runs") << R"json({"limits":{"time":5},"nodes":[
   {"id":"main","steps":[{"op":"sleep","seconds":5},{"op":"return","value":"in time"}]}]})json"_ba
-            << u"main=done:\"in time\""_s
-            << u"5:main:done"_s
-            << u"completed end=5"_s;
+                                             << u"main=done:\"in time\""_s << u"5:main:done"_s << u"completed end=5"_s;
 
         // Shutdown itself can deadlock: a task that swallows the shutdown's cancel and hangs.
-        QTest::newRow("shutdown_deadlock")
-            << R"json({"futures":["never"],"nodes":[
+        QTest::newRow("shutdown_deadlock") << R"json({"futures":["never"],"nodes":[
   {"id":"main","steps":[{"op":"spawn","node":"stubborn"},{"op":"sleep","seconds":1},{"op":"return","value":"end"}]},
   {"id":"stubborn","steps":[{"op":"try","body":[{"op":"sleep","seconds":10}],"except":[{"types":["CancelledError"],"body":[{"op":"await","target":"@never"}]}]}]}]})json"_ba
-            << u"main=done:\"end\" stubborn=pending"_s
-            << u"1:main:done"_s
-            << u"shutdown_deadlock end=1 futures=[never=pending]"_s;
+                                           << u"main=done:\"end\" stubborn=pending"_s << u"1:main:done"_s
+                                           << u"shutdown_deadlock end=1 futures=[never=pending]"_s;
 
         // Eight tasks sleeping until the same deadline complete in heapq order, not creation order.
         QTest::newRow("equal_deadlines_complete_in_heap_order")
@@ -335,8 +323,7 @@ private Q_SLOTS:
   {"id":"main","steps":[{"op":"gather","children":[{"node":"c","args":{"d":1.0000000005}},{"node":"c","args":{"d":1}},{"node":"c","args":{"d":1.000000002}}]},{"op":"return","value":"end"}]},
   {"id":"c","params":{"d":1},"steps":[{"op":"sleep","seconds":"$d"}]}]})json"_ba
             << u"main=done:\"end\" c=done:null c#2=done:null c#3=done:null"_s
-            << u"1:c#2:done 1:c:done 1.000000002:c#3:done 1.000000002:main:done"_s
-            << u"completed end=1.000000002"_s;
+            << u"1:c#2:done 1:c:done 1.000000002:c#3:done 1.000000002:main:done"_s << u"completed end=1.000000002"_s;
     }
 
     void runs() { test::verifyOutcomeRow(); }

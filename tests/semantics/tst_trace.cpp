@@ -44,10 +44,14 @@ bool hasTaskSubject(const Event &e)
 QString stateOf(EventKind k)
 {
     switch (k) {
-    case EventKind::TaskDone: return u"done"_s;
-    case EventKind::TaskFailed: return u"failed"_s;
-    case EventKind::TaskCancelled: return u"cancelled"_s;
-    default: return {};
+    case EventKind::TaskDone:
+        return u"done"_s;
+    case EventKind::TaskFailed:
+        return u"failed"_s;
+    case EventKind::TaskCancelled:
+        return u"cancelled"_s;
+    default:
+        return {};
     }
 }
 
@@ -184,7 +188,8 @@ private Q_SLOTS:
                     firstStep[t] = int(i);
                 lastStep[t] = int(i);
                 if (suspendedOn[t] >= 0)
-                    QFAIL(qPrintable(where + u": stepped while suspended on future %1 without a wakeup"_s.arg(suspendedOn[t])));
+                    QFAIL(qPrintable(
+                        where + u": stepped while suspended on future %1 without a wakeup"_s.arg(suspendedOn[t])));
                 suspendedOn[t] = -2;
                 break;
             case EventKind::Suspended:
@@ -193,12 +198,14 @@ private Q_SLOTS:
                 suspendedOn[t] = e.other;
                 break;
             case EventKind::Woken:
-                QVERIFY2(suspendedOn[t] == e.other,
-                         qPrintable(where + u": woken by future %1, suspended on %2"_s.arg(e.other).arg(suspendedOn[t])));
+                QVERIFY2(
+                    suspendedOn[t] == e.other,
+                    qPrintable(where + u": woken by future %1, suspended on %2"_s.arg(e.other).arg(suspendedOn[t])));
                 if (e.other >= 0) {
                     const Future *f = rt.futures[size_t(e.other)];
-                    const bool done = f->kind == ObjKind::Task ? terminal[size_t(static_cast<const Task *>(f)->index)] >= 0
-                                                               : futureDone[size_t(e.other)] != 0;
+                    const bool done = f->kind == ObjKind::Task
+                        ? terminal[size_t(static_cast<const Task *>(f)->index)] >= 0
+                        : futureDone[size_t(e.other)] != 0;
                     QVERIFY2(done, qPrintable(where + u": woken by a future not done yet"_s));
                 }
                 suspendedOn[t] = -1;
@@ -235,7 +242,8 @@ private Q_SLOTS:
             QVERIFY2(terminals[t] <= 1, qPrintable(name + u": more than one completion"_s));
             if (task->done()) {
                 QVERIFY2(terminals[t] == 1, qPrintable(name + u": done without a completion event"_s));
-                QVERIFY2(firstStep[t] >= 0 && firstStep[t] > created[t], qPrintable(name + u": completed without a step"_s));
+                QVERIFY2(firstStep[t] >= 0 && firstStep[t] > created[t],
+                         qPrintable(name + u": completed without a step"_s));
                 QCOMPARE(stateOf(events[size_t(terminal[t])].kind), finalState(o, name));
             } else {
                 QCOMPARE(terminals[t], 0);

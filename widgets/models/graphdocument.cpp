@@ -25,7 +25,7 @@ using namespace Qt::StringLiterals;
 namespace ascope {
 namespace {
 
-constexpr qsizetype kLineWidth = 100;    // containers that fit on one line are written on one
+constexpr qsizetype kLineWidth = 100;                     // containers that fit on one line are written on one
 constexpr qsizetype kMaxFileBytes = 64 * 1024 * 1024 + 1; // the loader refuses more anyway
 constexpr double kPasteOffsetDefault = 30;
 
@@ -35,14 +35,25 @@ constexpr double kPasteOffsetDefault = 30;
 
 // Where an object sits decides the order of its keys (QJsonObject itself sorts them).
 enum class Ctx : quint8 {
-    Root, Node, Step, Handler, Child, Plain, Clip, Auto,
-    NodeList, StepList, HandlerList, ChildList, AutoList
+    Root,
+    Node,
+    Step,
+    Handler,
+    Child,
+    Plain,
+    Clip,
+    Auto,
+    NodeList,
+    StepList,
+    HandlerList,
+    ChildList,
+    AutoList
 };
 
 const QStringList &rootKeyOrder()
 {
-    static const QStringList keys = {u"format"_s, u"name"_s, u"description"_s, u"entry"_s,
-                                     u"futures"_s, u"limits"_s, u"nodes"_s};
+    static const QStringList keys
+        = {u"format"_s, u"name"_s, u"description"_s, u"entry"_s, u"futures"_s, u"limits"_s, u"nodes"_s};
     return keys;
 }
 
@@ -57,10 +68,10 @@ const QStringList &nodeKeyOrder()
 const QStringList &stepKeyOrder()
 {
     static const QStringList keys = {
-        u"op"_s, u"node"_s, u"target"_s, u"types"_s, u"children"_s, u"args"_s, u"count"_s,
-        u"seconds"_s, u"times"_s, u"type"_s, u"message"_s, u"value"_s, u"result"_s,
-        u"return_exceptions"_s, u"return_when"_s, u"timeout"_s, u"await"_s, u"as"_s,
-        u"note"_s, u"ui"_s, u"body"_s, u"except"_s, u"finally"_s};
+        u"op"_s,          u"node"_s,    u"target"_s, u"types"_s,   u"children"_s, u"args"_s,   u"count"_s,
+        u"seconds"_s,     u"times"_s,   u"type"_s,   u"message"_s, u"value"_s,    u"result"_s, u"return_exceptions"_s,
+        u"return_when"_s, u"timeout"_s, u"await"_s,  u"as"_s,      u"note"_s,     u"ui"_s,     u"body"_s,
+        u"except"_s,      u"finally"_s};
     return keys;
 }
 
@@ -108,13 +119,19 @@ Ctx memberCtx(Ctx ctx, const QString &key)
 Ctx elementCtx(Ctx ctx)
 {
     switch (ctx) {
-    case Ctx::NodeList: return Ctx::Node;
-    case Ctx::StepList: return Ctx::Step;
-    case Ctx::HandlerList: return Ctx::Handler;
-    case Ctx::ChildList: return Ctx::Child;
+    case Ctx::NodeList:
+        return Ctx::Node;
+    case Ctx::StepList:
+        return Ctx::Step;
+    case Ctx::HandlerList:
+        return Ctx::Handler;
+    case Ctx::ChildList:
+        return Ctx::Child;
     case Ctx::AutoList:
-    case Ctx::Auto: return Ctx::Auto;
-    default: return Ctx::Plain;
+    case Ctx::Auto:
+        return Ctx::Auto;
+    default:
+        return Ctx::Plain;
     }
 }
 
@@ -143,14 +160,29 @@ void writeString(QString &out, const QString &s)
         const QChar c = s[k];
         const char16_t u = c.unicode();
         switch (u) {
-        case '"': out += u"\\\""; continue;
-        case '\\': out += u"\\\\"; continue;
-        case '\b': out += u"\\b"; continue;
-        case '\f': out += u"\\f"; continue;
-        case '\n': out += u"\\n"; continue;
-        case '\r': out += u"\\r"; continue;
-        case '\t': out += u"\\t"; continue;
-        default: break;
+        case '"':
+            out += u"\\\"";
+            continue;
+        case '\\':
+            out += u"\\\\";
+            continue;
+        case '\b':
+            out += u"\\b";
+            continue;
+        case '\f':
+            out += u"\\f";
+            continue;
+        case '\n':
+            out += u"\\n";
+            continue;
+        case '\r':
+            out += u"\\r";
+            continue;
+        case '\t':
+            out += u"\\t";
+            continue;
+        default:
+            break;
         }
         if (u < 0x20) {
             escape(u);
@@ -190,7 +222,9 @@ void writeScalar(QString &out, const QJsonValue &v)
 class Writer
 {
 public:
-    explicit Writer(const QStringList &topOrder, qsizetype width = kLineWidth) : m_topOrder(topOrder), m_width(width)
+    explicit Writer(const QStringList &topOrder, qsizetype width = kLineWidth)
+        : m_topOrder(topOrder)
+        , m_width(width)
     {
     }
 
@@ -207,12 +241,19 @@ private:
     {
         const QStringList *known = nullptr;
         switch (ctx) {
-        case Ctx::Root: known = &rootKeyOrder(); break;
-        case Ctx::Node: known = &nodeKeyOrder(); break;
+        case Ctx::Root:
+            known = &rootKeyOrder();
+            break;
+        case Ctx::Node:
+            known = &nodeKeyOrder();
+            break;
         case Ctx::Step:
         case Ctx::Handler:
-        case Ctx::Child: known = &stepKeyOrder(); break;
-        default: return o.keys();
+        case Ctx::Child:
+            known = &stepKeyOrder();
+            break;
+        default:
+            return o.keys();
         }
         QStringList out;
         out.reserve(o.size());
@@ -541,10 +582,12 @@ public:
         QString other; // Renamed: the new id
     };
 
-    GraphEditCommand(GraphDocument *doc, const QString &text, QJsonObject before, QJsonObject after,
-                     QList<Note> notes)
-        : QUndoCommand(text), m_doc(doc), m_before(std::move(before)), m_after(std::move(after)),
-          m_notes(std::move(notes))
+    GraphEditCommand(GraphDocument *doc, const QString &text, QJsonObject before, QJsonObject after, QList<Note> notes)
+        : QUndoCommand(text)
+        , m_doc(doc)
+        , m_before(std::move(before))
+        , m_after(std::move(after))
+        , m_notes(std::move(notes))
     {
     }
 
@@ -568,8 +611,8 @@ class MoveNodeCommand : public GraphEditCommand
 public:
     MoveNodeCommand(GraphDocument *doc, const QString &id, QJsonObject before, QJsonObject after)
         : GraphEditCommand(doc, GraphDocument::tr("Move node %1").arg(id), std::move(before), std::move(after),
-                           {{Change::Moved, id, {}}}),
-          m_id(id)
+                           {{Change::Moved, id, {}}})
+        , m_id(id)
     {
     }
 
@@ -597,9 +640,9 @@ private:
 struct GraphDocument::Private {
     GraphDocument *q = nullptr;
     QJsonObject root;
-    QStringList topOrder;    // top-level keys in the order the file had them
+    QStringList topOrder; // top-level keys in the order the file had them
     QString filePath;
-    QString name;            // display name when there is no file path
+    QString name; // display name when there is no file path
     QUndoStack *undo = nullptr;
     bool modified = false;
     mutable bool validated = false;
@@ -714,7 +757,9 @@ void GraphEditCommand::apply(const QJsonObject &root, bool undoing)
     Q_EMIT m_doc->graphChanged();
 }
 
-GraphDocument::GraphDocument(QObject *parent) : QObject(parent), d(std::make_unique<Private>())
+GraphDocument::GraphDocument(QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<Private>())
 {
     d->q = this;
     d->undo = new QUndoStack(this);
@@ -1235,10 +1280,10 @@ QJsonValue GraphDocument::parseJson(const QByteArray &text, QString *error)
 
 QStringList GraphDocument::stepOps()
 {
-    return {u"sleep"_s, u"block"_s, u"return"_s, u"raise"_s, u"reraise"_s, u"await"_s, u"spawn"_s,
-            u"gather"_s, u"wait"_s, u"wait_for"_s, u"shield"_s, u"as_completed"_s, u"taskgroup"_s,
-            u"timeout"_s, u"try"_s, u"future"_s, u"set_result"_s, u"set_exception"_s, u"cancel"_s,
-            u"drop"_s, u"gc"_s, u"hang"_s, u"repeat"_s};
+    return {u"sleep"_s,     u"block"_s,   u"return"_s, u"raise"_s,    u"reraise"_s,    u"await"_s,
+            u"spawn"_s,     u"gather"_s,  u"wait"_s,   u"wait_for"_s, u"shield"_s,     u"as_completed"_s,
+            u"taskgroup"_s, u"timeout"_s, u"try"_s,    u"future"_s,   u"set_result"_s, u"set_exception"_s,
+            u"cancel"_s,    u"drop"_s,    u"gc"_s,     u"hang"_s,     u"repeat"_s};
 }
 
 QJsonObject GraphDocument::stepTemplate(const QString &op, const QString &childNode)
@@ -1281,8 +1326,9 @@ QJsonObject GraphDocument::stepTemplate(const QString &op, const QString &childN
         set(u"body"_s, QJsonArray{sleep1});
     } else if (op == u"try") {
         set(u"body"_s, QJsonArray{sleep1});
-        set(u"except"_s, QJsonArray{QJsonObject{{u"types"_s, QJsonArray{u"Exception"_s}}, {u"as"_s, u"$e"_s},
-                                                {u"body"_s, QJsonArray()}}});
+        set(u"except"_s,
+            QJsonArray{
+                QJsonObject{{u"types"_s, QJsonArray{u"Exception"_s}}, {u"as"_s, u"$e"_s}, {u"body"_s, QJsonArray()}}});
     } else if (op == u"future") {
         set(u"as"_s, u"$fut"_s);
     } else if (op == u"set_result") {

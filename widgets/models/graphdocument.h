@@ -43,7 +43,7 @@ public:
     QUndoStack *undoStack() const;
 
     // --- content ---------------------------------------------------------------------------
-    QJsonObject root() const;    // the whole document (unknown fields kept)
+    QJsonObject root() const; // the whole document (unknown fields kept)
     QString graphName() const;
     int nodeCount() const;
     QStringList nodeIds() const; // file order
@@ -68,7 +68,7 @@ public:
     static QByteArray formatJson(const QJsonValue &value, int width = 100);
     // Parses any JSON value (not only objects/arrays); *error as the loader words JSON errors.
     static QJsonValue parseJson(const QByteArray &text, QString *error);
-    static QStringList stepOps();                    // every op, in the spec's order
+    static QStringList stepOps(); // every op, in the spec's order
     // A valid starting point for a new step of this op; childNode is used where a node is needed.
     static QJsonObject stepTemplate(const QString &op, const QString &childNode);
     // One line for lists and nodes: "spawn save -> $save", "sleep 1.5", "try".
@@ -78,7 +78,7 @@ public:
     bool addNode(const QString &id, QPointF pos, QString *error = nullptr);
     bool removeNode(const QString &id);
     bool renameNode(const QString &oldId, const QString &newId, QString *error = nullptr); // also fixes references
-    QString duplicateNode(const QString &id); // returns the new id
+    QString duplicateNode(const QString &id);                                              // returns the new id
     void setNodePosition(const QString &id, QPointF pos); // consecutive moves of one node merge
     void setNodePositions(const QHash<QString, QPointF> &positions, const QString &text); // auto-layout: one command
     bool insertStep(const QString &nodeId, int index, const QJsonObject &step);
@@ -86,7 +86,8 @@ public:
     bool moveStep(const QString &nodeId, int from, int to);
     bool replaceStep(const QString &nodeId, int index, const QJsonObject &step);
     bool setNodeParams(const QString &nodeId, const QJsonObject &params);
-    bool setGraphField(const QString &key, const QJsonValue &value); // name, description, entry, futures, limits, injections
+    bool setGraphField(const QString &key,
+                       const QJsonValue &value); // name, description, entry, futures, limits, injections
 
     // Clipboard: nodes as JSON (with their positions); paste gives fresh ids where taken and
     // returns the ids it added (one undo command).
@@ -94,13 +95,13 @@ public:
     QStringList pasteNodes(const QByteArray &data, QPointF offset);
 
 Q_SIGNALS:
-    void documentReset();                       // load/new: everything changed
+    void documentReset(); // load/new: everything changed
     void nodeAdded(const QString &id);
     void nodeRemoved(const QString &id);
-    void nodeChanged(const QString &id);        // steps, params
+    void nodeChanged(const QString &id); // steps, params
     void nodeRenamed(const QString &oldId, const QString &newId);
     void nodeMoved(const QString &id);
-    void graphChanged();                        // any edit at all (after the specific signal)
+    void graphChanged(); // any edit at all (after the specific signal)
     void modifiedChanged(bool modified);
     void filePathChanged(const QString &path);
 

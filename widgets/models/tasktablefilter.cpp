@@ -36,9 +36,8 @@ bool TaskTableFilter::filterAcceptsRow(int sourceRow, const QModelIndex &sourceP
     if (!m)
         return false;
     if (!m_state.isEmpty()) {
-        const QString state = m->index(sourceRow, TaskTableModel::StateColumn, sourceParent)
-                                  .data(TaskTableModel::StateRole)
-                                  .toString();
+        const QString state
+            = m->index(sourceRow, TaskTableModel::StateColumn, sourceParent).data(TaskTableModel::StateRole).toString();
         if (m_state == activeStates()) {
             if (state != u"scheduled" && state != u"running" && state != u"waiting")
                 return false;
@@ -48,8 +47,8 @@ bool TaskTableFilter::filterAcceptsRow(int sourceRow, const QModelIndex &sourceP
     }
     if (m_text.isEmpty())
         return true;
-    for (int c : {int(TaskTableModel::TaskColumn), int(TaskTableModel::NodeColumn),
-                  int(TaskTableModel::AwaitingColumn), int(TaskTableModel::ResultColumn)}) {
+    for (int c : {int(TaskTableModel::TaskColumn), int(TaskTableModel::NodeColumn), int(TaskTableModel::AwaitingColumn),
+                  int(TaskTableModel::ResultColumn)}) {
         if (m->index(sourceRow, c, sourceParent).data().toString().contains(m_text, Qt::CaseInsensitive))
             return true;
     }

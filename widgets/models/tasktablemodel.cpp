@@ -46,13 +46,16 @@ QString valueRepr(const QJsonValue &v)
 {
     switch (v.type()) {
     case QJsonValue::Null:
-    case QJsonValue::Undefined: return u"None"_s;
-    case QJsonValue::Bool: return v.toBool() ? u"True"_s : u"False"_s;
+    case QJsonValue::Undefined:
+        return u"None"_s;
+    case QJsonValue::Bool:
+        return v.toBool() ? u"True"_s : u"False"_s;
     case QJsonValue::Double:
         if (v.toVariant().typeId() == QMetaType::LongLong)
             return QString::number(v.toInteger());
         return QString::number(v.toDouble(), 'g', QLocale::FloatingPointShortest);
-    case QJsonValue::String: return pythonString(v.toString());
+    case QJsonValue::String:
+        return pythonString(v.toString());
     case QJsonValue::Array: {
         QStringList parts;
         const QJsonArray a = v.toArray();
@@ -85,9 +88,8 @@ QString phaseName(TaskPhase p)
 
 bool TaskTableModel::Row::operator==(const Row &o) const
 {
-    return name == o.name && node == o.node && state == o.state && created == o.created
-        && hasFinished == o.hasFinished && finished == o.finished && awaiting == o.awaiting
-        && cancelling == o.cancelling && result == o.result;
+    return name == o.name && node == o.node && state == o.state && created == o.created && hasFinished == o.hasFinished
+        && finished == o.finished && awaiting == o.awaiting && cancelling == o.cancelling && result == o.result;
 }
 
 TaskTableModel::TaskTableModel(QObject *parent)
@@ -254,12 +256,8 @@ QJsonObject TaskTableModel::taskInfo(int row) const
     if (row < 0 || size_t(row) >= m_rows.size())
         return {};
     const Row &r = m_rows[size_t(row)];
-    QJsonObject o{{u"name"_s, r.name},
-                  {u"node"_s, r.node},
-                  {u"state"_s, r.state},
-                  {u"created"_s, r.created},
-                  {u"awaiting"_s, r.awaiting},
-                  {u"cancelling"_s, r.cancelling}};
+    QJsonObject o{{u"name"_s, r.name},       {u"node"_s, r.node},         {u"state"_s, r.state},
+                  {u"created"_s, r.created}, {u"awaiting"_s, r.awaiting}, {u"cancelling"_s, r.cancelling}};
     if (r.hasFinished)
         o.insert(u"finished"_s, r.finished);
     if (!r.exception.isEmpty())
@@ -311,8 +309,7 @@ QColor TaskTableModel::stateColour(const QString &state)
 
 QStringList TaskTableModel::stateNames()
 {
-    return {u"scheduled"_s, u"running"_s, u"waiting"_s, u"done"_s,
-            u"failed"_s,    u"cancelled"_s, u"destroyed"_s};
+    return {u"scheduled"_s, u"running"_s, u"waiting"_s, u"done"_s, u"failed"_s, u"cancelled"_s, u"destroyed"_s};
 }
 
 int TaskTableModel::rowCount(const QModelIndex &parent) const
@@ -333,14 +330,22 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case TaskColumn: return r.name;
-        case NodeColumn: return r.node;
-        case StateColumn: return r.state;
-        case CreatedColumn: return timeText(r.created);
-        case FinishedColumn: return r.hasFinished ? timeText(r.finished) : QString();
-        case AwaitingColumn: return r.awaiting;
-        case CancellingColumn: return r.cancelling > 0 ? QString::number(r.cancelling) : QString();
-        case ResultColumn: return r.result;
+        case TaskColumn:
+            return r.name;
+        case NodeColumn:
+            return r.node;
+        case StateColumn:
+            return r.state;
+        case CreatedColumn:
+            return timeText(r.created);
+        case FinishedColumn:
+            return r.hasFinished ? timeText(r.finished) : QString();
+        case AwaitingColumn:
+            return r.awaiting;
+        case CancellingColumn:
+            return r.cancelling > 0 ? QString::number(r.cancelling) : QString();
+        case ResultColumn:
+            return r.result;
         }
         return {};
     case Qt::ToolTipRole:
@@ -360,17 +365,26 @@ QVariant TaskTableModel::data(const QModelIndex &index, int role) const
         return {};
     case SortRole:
         switch (index.column()) {
-        case TaskColumn: return index.row();
-        case CreatedColumn: return r.created;
-        case FinishedColumn: return r.hasFinished ? r.finished : 1e300;
-        case CancellingColumn: return r.cancelling;
-        case StateColumn: return int(stateNames().indexOf(r.state));
+        case TaskColumn:
+            return index.row();
+        case CreatedColumn:
+            return r.created;
+        case FinishedColumn:
+            return r.hasFinished ? r.finished : 1e300;
+        case CancellingColumn:
+            return r.cancelling;
+        case StateColumn:
+            return int(stateNames().indexOf(r.state));
         }
         return data(index, Qt::DisplayRole);
-    case StateRole: return r.state;
-    case TaskNameRole: return r.name;
-    case NodeRole: return r.node;
-    case TaskIndexRole: return index.row();
+    case StateRole:
+        return r.state;
+    case TaskNameRole:
+        return r.name;
+    case NodeRole:
+        return r.node;
+    case TaskIndexRole:
+        return index.row();
     }
     return {};
 }
@@ -380,14 +394,22 @@ QVariant TaskTableModel::headerData(int section, Qt::Orientation orientation, in
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
-    case TaskColumn: return tr("Task");
-    case NodeColumn: return tr("Node");
-    case StateColumn: return tr("State");
-    case CreatedColumn: return tr("Created");
-    case FinishedColumn: return tr("Finished");
-    case AwaitingColumn: return tr("Awaiting");
-    case CancellingColumn: return tr("Cancelling");
-    case ResultColumn: return tr("Result / exception");
+    case TaskColumn:
+        return tr("Task");
+    case NodeColumn:
+        return tr("Node");
+    case StateColumn:
+        return tr("State");
+    case CreatedColumn:
+        return tr("Created");
+    case FinishedColumn:
+        return tr("Finished");
+    case AwaitingColumn:
+        return tr("Awaiting");
+    case CancellingColumn:
+        return tr("Cancelling");
+    case ResultColumn:
+        return tr("Result / exception");
     }
     return {};
 }

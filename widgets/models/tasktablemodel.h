@@ -38,7 +38,7 @@ public:
         StateRole,                   // "scheduled", "running", "waiting", "done", "failed", "cancelled", "destroyed"
         TaskNameRole,
         NodeRole,
-        TaskIndexRole,               // creation order (the engine's task index)
+        TaskIndexRole, // creation order (the engine's task index)
     };
 
     explicit TaskTableModel(QObject *parent = nullptr);
@@ -53,7 +53,7 @@ public:
     // after driving the engine directly (stepOnce, inject).
     void refresh();
 
-    int rowForTask(const QString &name) const;       // -1 when unknown
+    int rowForTask(const QString &name) const;        // -1 when unknown
     int firstRowForNode(const QString &nodeId) const; // -1 when the node has no task yet
     QString taskName(int row) const;
     QString nodeOf(int row) const;
