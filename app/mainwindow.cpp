@@ -29,6 +29,7 @@
 #include <QJsonDocument>
 #include <QKeySequence>
 #include <QLabel>
+#include <QLayout>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
@@ -1102,16 +1103,7 @@ void MainWindow::updateRunViews()
         const Loop &loop = m_engine->runtime().loop();
         updateTimeLabel();
         m_iterationLabel->setText(tr("iteration %1").arg(loop.iteration()));
-        QHash<QString, QString> states = m_taskModel->nodeStates();
-        // A task collected while pending: the editor may have no colour for it; it ended
-        // without finishing, which "cancelled" conveys better than the neutral "never ran".
-        if (!stateColor(u"destroyed"_s).isValid()) {
-            for (QString &s : states) {
-                if (s == u"destroyed")
-                    s = u"cancelled"_s;
-            }
-        }
-        m_editor->setNodeStates(states);
+        m_editor->setNodeStates(m_taskModel->nodeStates());
         const int row = m_taskFilter->mapToSource(m_taskView->currentIndex()).row();
         if (row >= 0)
             m_inspector->showTask(m_taskModel->taskInfo(row));
@@ -1121,6 +1113,11 @@ void MainWindow::updateRunViews()
     }
     m_countsLabel->setText(countsText());
     m_runLabel->setText(runStatusText());
+    // Permanent fields keep their whole text; the transient message on the left gives way.
+    for (QLabel *l : {m_countsLabel, m_runLabel})
+        l->setMinimumWidth(l->sizeHint().width());
+    if (QLayout *layout = statusBar()->layout())
+        layout->activate(); // now, not at the next event: a grab right after shows it laid out
     updateActions();
 }
 

@@ -346,7 +346,7 @@ private Q_SLOTS:
         QVERIFY(!tree()->isVisible());
         QCOMPARE(child<QLabel>("task_name")->text(), u"fetch#2"_s);
         QCOMPARE(child<QLabel>("task_state")->text(), u"failed"_s);
-        QCOMPARE(child<QLabel>("task_created")->text(), u"0.5"_s);
+        QCOMPARE(child<QLabel>("task_created")->text(), u"0.500 s"_s);
         QCOMPARE(child<QLabel>("task_exception")->text(), u"ValueError: bad input"_s);
         QCOMPARE(child<QLabel>("task_awaiting")->text(), u"task main"_s);
         QCOMPARE(child<QLabel>("task_result")->text(), u"\u2014"_s);

@@ -133,6 +133,15 @@ void stepUntilWaiting(MainWindow &w, const QString &task)
         action(w, "actionStep")->trigger();
 }
 
+// With ASYNCSCOPE_TEST_SCREENSHOTS=DIR set, saves the window as DIR/<name>.png (to look at what a
+// test drove the window into; nothing is asserted on the picture).
+void maybeScreenshot(QWidget &w, const QString &name)
+{
+    const QString dir = qEnvironmentVariable("ASYNCSCOPE_TEST_SCREENSHOTS");
+    if (!dir.isEmpty())
+        w.grab().save(dir + u'/' + name + u".png"_s);
+}
+
 QByteArray readAll(const QString &path)
 {
     QFile f(path);
@@ -169,6 +178,11 @@ private Q_SLOTS:
         QTest::newRow("as_completed") << u"as-completed.json"_s
                                       << QStringList{u"main"_s, u"download"_s, u"download#2"_s, u"download#3"_s}
                                       << QStringList{u"done"_s, u"done"_s, u"done"_s, u"done"_s} << u"4 done"_s;
+        // Tasks collected while pending: "destroyed" in the table and on their nodes.
+        QTest::newRow("fire-and-forget") << u"fire-and-forget.json"_s
+                                         << QStringList{u"main"_s, u"audit"_s, u"listener"_s, u"heartbeat"_s}
+                                         << QStringList{u"done"_s, u"failed"_s, u"destroyed"_s, u"destroyed"_s}
+                                         << u"1 done · 1 failed · 2 destroyed"_s;
         QTest::newRow("deadlock") << u"deadlock.json"_s << QStringList{u"main"_s, u"client"_s, u"server"_s}
                                   << QStringList{u"waiting"_s, u"waiting"_s, u"waiting"_s} << u"3 waiting"_s;
     }
@@ -392,9 +406,12 @@ private Q_SLOTS:
         for (const QString &t : {u"download"_s, u"download#2"_s, u"upload"_s})
             QCOMPARE(stateOfTask(w, t), u"waiting"_s);
         w.selectTask(u"upload"_s);
+        maybeScreenshot(w, u"walkthrough-1-paused"_s);
         action(w, "actionCancel")->trigger();
+        maybeScreenshot(w, u"walkthrough-2-cancelled"_s);
         action(w, "actionPlay")->trigger(); // play on: the cleanup takes 0.1 s
         QVERIFY(waitForEnd(w));
+        maybeScreenshot(w, u"walkthrough-3-end"_s);
         QCOMPARE(tableColumn(w, TaskTableModel::StateColumn),
                  (QStringList{u"done"_s, u"cancelled"_s, u"cancelled"_s, u"failed"_s}));
     }

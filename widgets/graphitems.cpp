@@ -364,6 +364,8 @@ QColor stateColor(const QString &state)
         return QColor(0xe5, 0x39, 0x35);
     if (state == u"cancelled")
         return QColor(0x8e, 0x24, 0xaa);
+    if (state == u"destroyed") // collected while pending: it never finished
+        return QColor(0x79, 0x55, 0x48);
     return QColor();
 }
 

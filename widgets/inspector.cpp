@@ -119,6 +119,10 @@ QString taskValueText(const QJsonValue &v)
         return u"\u2014"_s;
     if (v.isString())
         return v.toString();
+    if (v.isNull())
+        return u"None"_s; // results read as Python wrote them, as in the task table
+    if (v.isBool())
+        return v.toBool() ? u"True"_s : u"False"_s;
     const QJsonObject o = v.toObject();
     if (o.size() == 1 && o.value(u"task").isString())
         return u"task "_s + o.value(u"task").toString();
@@ -476,8 +480,12 @@ void InspectorWidget::showTask(const QJsonObject &taskInfo)
 {
     d->nodeId.clear();
     d->editorPath.clear();
-    for (auto it = d->taskFields.cbegin(); it != d->taskFields.cend(); ++it)
-        it.value()->setText(taskValueText(taskInfo.value(it.key())));
+    for (auto it = d->taskFields.cbegin(); it != d->taskFields.cend(); ++it) {
+        const QJsonValue v = taskInfo.value(it.key());
+        const bool isTime = it.key() == u"created" || it.key() == u"finished";
+        // Times as the task table shows them (milliseconds are the clock's useful resolution).
+        it.value()->setText(isTime && v.isDouble() ? u"%1 s"_s.arg(v.toDouble(), 0, 'f', 3) : taskValueText(v));
+    }
     d->pages->setCurrentWidget(d->taskPage);
 }
 
