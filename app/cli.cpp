@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "checkcommand.h"
+#include "exportcommand.h"
 #include "runner.h"
 
 #include <QCommandLineParser>
@@ -35,6 +37,9 @@ const std::vector<Command> &commands()
 {
     static const std::vector<Command> table = {
         {u"run"_s, u"Run a scenario on the virtual clock and write its outcome (asyncgraph-outcome/1)."_s, &runCommand},
+        {u"check"_s, u"Run a scenario and list its diagnostics (leaks, deadlocks, lost errors...)."_s, &checkCommand},
+        {u"export"_s, u"Export a scenario as a Perfetto trace, a Python asyncio program or its outcome."_s,
+         &exportCommand},
     };
     return table;
 }
@@ -91,8 +96,8 @@ Exit codes: 0 done (for run: the scenario ran, whatever its tasks did);
     return text;
 }
 
-// Parses a subcommand's arguments with -h/--help added. Returns the exit code to stop with
-// (help printed, or usage error printed), or nullopt to go on.
+} // namespace
+
 std::optional<int> parseCommand(QCommandLineParser &parser, const QString &name, const QStringList &args)
 {
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
@@ -113,6 +118,8 @@ std::optional<int> parseCommand(QCommandLineParser &parser, const QString &name,
     }
     return std::nullopt;
 }
+
+namespace {
 
 int runCommand(const QStringList &args)
 {

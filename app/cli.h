@@ -3,6 +3,7 @@
 // Headless commands need only QCoreApplication: no display, no QT_QPA_PLATFORM.
 #pragma once
 
+#include <QCommandLineParser>
 #include <QString>
 #include <QStringList>
 
@@ -41,5 +42,9 @@ std::optional<GuiOptions> parseGuiArguments(const QStringList &arguments, QStrin
 
 // Writes "error: <message>" as exactly one line to stderr.
 void printError(const QString &message);
+
+// Parses a subcommand's arguments with -h/--help added. Returns the exit code to stop with
+// (help printed, or usage error printed), or nullopt to go on.
+std::optional<int> parseCommand(QCommandLineParser &parser, const QString &name, const QStringList &args);
 
 } // namespace ascope::cli

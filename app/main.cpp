@@ -61,6 +61,8 @@ int runWindow(const ascope::cli::GuiOptions &options)
             &window, [&window, error] { window.showError(QObject::tr("Cannot open task graph"), error); },
             Qt::QueuedConnection);
     }
+    // Unsaved edits of a session that crashed: offered once the window is up.
+    QMetaObject::invokeMethod(&window, &ascope::MainWindow::offerRecovery, Qt::QueuedConnection);
     return QApplication::exec();
 }
 

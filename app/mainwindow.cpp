@@ -31,10 +31,12 @@
 #include <QLabel>
 #include <QLayout>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTableView>
@@ -170,6 +172,9 @@ MainWindow::MainWindow(QWidget *parent)
 {
     m_doc->newDocument();
     m_doc->undoStack()->setClean();
+    m_autosaver = new Autosaver(m_doc, this);
+    connect(m_autosaver, &Autosaver::autosaveFailed, this,
+            [this](const QString &error) { statusBar()->showMessage(tr("Autosave failed: %1").arg(error)); });
     m_taskFilter->setSourceModel(m_taskModel);
     m_editor = new GraphEditorView(m_doc, this);
     m_editor->setObjectName(u"graphEditor"_s);
@@ -607,6 +612,53 @@ bool MainWindow::maybeSave()
     return false;
 }
 
+void MainWindow::offerRecovery()
+{
+    const QList<Autosaver::Recovery> pending = Autosaver::pendingRecoveries();
+    for (const Autosaver::Recovery &r : pending) {
+        const RecoveryChoice choice = askRecovery(r);
+        if (choice == RecoveryChoice::Later)
+            continue;
+        if (choice == RecoveryChoice::Discard) {
+            Autosaver::discard(r);
+            continue;
+        }
+        if (!maybeSave())
+            return; // the user keeps what is open; the recovery waits for the next start
+        QString error;
+        if (!Autosaver::recover(m_doc, r, &error)) {
+            reportError(tr("Cannot recover unsaved changes"), error);
+            continue;
+        }
+        statusBar()->showMessage(
+            tr("Recovered unsaved changes to %1 (autosaved %2): save them to keep them")
+                .arg(m_doc->displayName(), QLocale().toString(r.savedAt.toLocalTime(), QLocale::ShortFormat)));
+        return; // one document at a time: the others are offered at the next start
+    }
+}
+
+MainWindow::RecoveryChoice MainWindow::askRecovery(const Autosaver::Recovery &recovery)
+{
+    QMessageBox box(
+        QMessageBox::Warning, tr("Recover unsaved changes"),
+        tr("asyncscope did not close properly. Unsaved changes to \"%1\" were autosaved at %2.")
+            .arg(recovery.displayName, QLocale().toString(recovery.savedAt.toLocalTime(), QLocale::ShortFormat)),
+        QMessageBox::NoButton, this);
+    box.setInformativeText(recovery.originalPath.isEmpty()
+                               ? tr("The graph was never saved.")
+                               : tr("File: %1").arg(QDir::toNativeSeparators(recovery.originalPath)));
+    QPushButton *recover = box.addButton(tr("Recover"), QMessageBox::AcceptRole);
+    QPushButton *discard = box.addButton(tr("Discard"), QMessageBox::DestructiveRole);
+    box.addButton(tr("Later"), QMessageBox::RejectRole);
+    box.setDefaultButton(recover);
+    box.exec();
+    if (box.clickedButton() == recover)
+        return RecoveryChoice::Recover;
+    if (box.clickedButton() == discard)
+        return RecoveryChoice::Discard;
+    return RecoveryChoice::Later;
+}
+
 MainWindow::SaveChoice MainWindow::askSaveChanges()
 {
     const auto answer = QMessageBox::warning(
@@ -737,6 +789,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
     }
     pause();
     writeSettings();
+    m_autosaver->finish(); // a clean exit leaves no recovery file behind
     event->accept();
 }
 

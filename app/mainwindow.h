@@ -5,6 +5,7 @@
 // Replay reproduces the run.
 #pragma once
 
+#include "autosaver.h"
 #include "engine.h"
 
 #include <QElapsedTimer>
@@ -36,6 +37,7 @@ class MainWindow : public QMainWindow
 
 public:
     enum class SaveChoice { Save, Discard, Cancel };
+    enum class RecoveryChoice { Recover, Discard, Later };
     enum class RunMode { Idle, Running, Playing, RunningToTime, Paused, Finished };
 
     // The example opened when no file is given.
@@ -51,6 +53,7 @@ public:
     bool loadFile(const QString &path, QString *error = nullptr);
 
     GraphDocument *document() const { return m_doc; }
+    Autosaver *autosaver() const { return m_autosaver; }
     GraphEditorView *editor() const { return m_editor; }
     InspectorWidget *inspector() const { return m_inspector; }
     TaskTableModel *taskModel() const { return m_taskModel; }
@@ -73,6 +76,8 @@ public Q_SLOTS:
     bool openPath(const QString &path); // asks about unsaved changes; load errors in a message box
     bool save();
     bool saveAs();
+    // Offers the unsaved edits a crashed session left (newest first), one question each.
+    void offerRecovery();
     // Run
     void run();  // virtual time to the end
     void play(); // real time x speed
@@ -110,6 +115,7 @@ protected:
     // when nothing fitting is selected. nullopt: the user cancelled.
     virtual std::optional<Injection> askInjection(Injection::Kind kind, const QString &target);
     virtual void reportError(const QString &title, const QString &text);
+    virtual RecoveryChoice askRecovery(const Autosaver::Recovery &recovery);
 
     void closeEvent(QCloseEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -152,6 +158,7 @@ private:
     QString awaitedFutureOf(const QString &task) const;
 
     GraphDocument *m_doc = nullptr;
+    Autosaver *m_autosaver = nullptr;
     GraphEditorView *m_editor = nullptr;
     InspectorWidget *m_inspector = nullptr;
     TaskTableModel *m_taskModel = nullptr;

@@ -80,6 +80,10 @@ public:
     Loop *loop = nullptr;
     std::vector<Future *> todo;
     std::deque<Future *> queue; // nullptr stands for the None _on_timeout puts
+    // For diagnostics only, not traced (CPython's closures keep just todo): every awaitable it
+    // was given and every getter a task waited on, so that orphans can be found after a timeout.
+    std::vector<Future *> given;
+    std::vector<Future *> gettersMade;
     std::deque<Future *> getters;
     Handle *timeoutHandle = nullptr;
 };

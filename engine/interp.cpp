@@ -516,7 +516,7 @@ QCoro::Task<Value> Interp::opSleep(Ctx &c, const Step &st)
         co_await YieldAwaiter{c.task};
         co_return result;
     }
-    Future *fut = m_rt.createFuture();
+    Future *fut = m_rt.createFuture({}, FutureOrigin::Sleep, delay);
     Handle *h = m_loop.callLater(delay, {fut, TagSetResultUnlessCancelled}, fut, result);
     Hold hold(c.frame, Value::object(fut));
     Value v;
@@ -536,7 +536,7 @@ QCoro::Task<Value> Interp::opGather(Ctx &c, const Step &st)
     std::vector<Item> items = evalChildren(c, st.children, false);
     Future *outer;
     if (items.empty()) {
-        outer = m_rt.createFuture();
+        outer = m_rt.createFuture({}, FutureOrigin::Gather);
         outer->setResult(Value::seq(Value::Kind::List, {}));
     } else {
         auto *g = m_loop.make<GatherFuture>(&m_rt, st.returnExceptions);
@@ -591,7 +591,7 @@ QCoro::Task<Value> Interp::opWait(Ctx &c, const Step &st)
     }
     Frame *lf = m_rt.newFrame();
     FramePush fp(c.task, lf);
-    Future *waiter = m_rt.createFuture();
+    Future *waiter = m_rt.createFuture({}, FutureOrigin::Wait, double(fs.size()));
     Handle *th = timeout ? m_loop.callLater(*timeout, {waiter, TagReleaseWaiter}, waiter) : nullptr;
     auto *ws = m_loop.make<WaitState>();
     ws->loop = &m_loop;
@@ -634,7 +634,7 @@ QCoro::Task<Value> Interp::opWait(Ctx &c, const Step &st)
 QCoro::Task<void> Interp::cancelAndWait(Ctx &c, Future *fut)
 {
     // as tasks.py _cancel_and_wait
-    Future *waiter = m_rt.createFuture();
+    Future *waiter = m_rt.createFuture({}, FutureOrigin::CancelAndWait, 0, fut);
     const Callback cb{waiter, TagReleaseWaiter};
     fut->addDoneCallback(cb);
     try {
@@ -686,7 +686,7 @@ QCoro::Task<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame
             throw;
         }
     }
-    Future *waiter = m_rt.createFuture();
+    Future *waiter = m_rt.createFuture({}, FutureOrigin::WaitFor, timeout);
     Handle *th = m_loop.callLater(timeout, {waiter, TagReleaseWaiter}, waiter);
     DeadlineScope deadline(c.task, &th);
     const Callback cb{waiter, TagReleaseWaiter};
@@ -741,7 +741,7 @@ QCoro::Task<Value> Interp::opShield(Ctx &c, const Step &st)
     Future *inner = ensureFuture(item);
     Future *outer = inner;
     if (!inner->done()) {
-        outer = m_rt.createFuture();
+        outer = m_rt.createFuture({}, FutureOrigin::Shield, 0, inner);
         auto *s = m_loop.make<ShieldState>();
         s->inner = inner;
         s->outer = outer;
@@ -760,8 +760,9 @@ QCoro::Task<Future *> Interp::queueGet(Ctx &c, AsCompletedState *st)
 {
     // as queues.py Queue.get
     while (st->queue.empty()) {
-        Future *getter = m_rt.createFuture();
+        Future *getter = m_rt.createFuture({}, FutureOrigin::AsCompleted, double(st->todo.size()));
         st->getters.push_back(getter);
+        st->gettersMade.push_back(getter);
         try {
             co_await FutureAwaiter{c.task, getter};
         } catch (const PyRaise &) {
@@ -791,6 +792,7 @@ QCoro::Task<Value> Interp::opAsCompleted(Ctx &c, const Step &st)
     }
     for (Future *f : s->todo)
         f->addDoneCallback({s, TagAsCompletedDone});
+    s->given = s->todo;
     if (!s->todo.empty() && timeout)
         s->timeoutHandle = m_loop.callLater(*timeout, {s, TagAsCompletedTimeout});
     const size_t n = s->todo.size();
@@ -819,6 +821,7 @@ QCoro::Task<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
 {
     // async with TaskGroup() as tg: ts = [tg.create_task(...)...]; body
     auto *tg = m_loop.make<TaskGroupState>();
+    const int group = m_rt.taskGroupCount++;
     tg->rt = &m_rt;
     tg->parentTask = c.task;
     Hold holdTg(c.frame, Value::object(tg));
@@ -827,7 +830,7 @@ QCoro::Task<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
     {
         std::vector<Item> items = evalChildren(c, st.children, false);
         for (Item &it : items) {
-            Task *t = m_rt.createTask(it.coro.node, it.coro.frame);
+            Task *t = m_rt.createTask(it.coro.node, it.coro.frame, group);
             t->addDoneCallback({tg, TagTaskGroupChildDone});
             tg->tasks.push_back(t);
             ts.push_back(Value::object(t));
@@ -883,7 +886,7 @@ QCoro::Task<void> Interp::taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc)
         tg->abort();
     while (!tg->tasks.empty()) {
         if (!tg->onCompletedFut)
-            tg->onCompletedFut = m_rt.createFuture();
+            tg->onCompletedFut = m_rt.createFuture({}, FutureOrigin::TaskGroup, double(tg->tasks.size()));
         try {
             co_await FutureAwaiter{c.task, tg->onCompletedFut};
         } catch (const PyRaise &r) {

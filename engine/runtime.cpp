@@ -84,7 +84,7 @@ Frame *Runtime::newNodeFrame(int node, const std::vector<std::pair<int, Value>> 
     return frame;
 }
 
-Task *Runtime::createTask(int node, Frame *frame)
+Task *Runtime::createTask(int node, Frame *frame, int taskGroup)
 {
     const Node &n = m_graph->nodes[size_t(node)];
     auto *t = m_loop.make<Task>(this, node, frame);
@@ -97,17 +97,19 @@ Task *Runtime::createTask(int node, Frame *frame)
     t->parent = cur ? cur->index : -1;
     tasks.push_back(t);
     futures.push_back(t);
-    m_loop.trace().add({m_loop.time(), m_loop.iteration(), 0, t->index, t->parent, EventKind::TaskCreated, 0});
+    m_loop.trace().add({m_loop.time(), m_loop.iteration(), taskGroup < 0 ? 0 : double(taskGroup), t->index, t->parent,
+                        EventKind::TaskCreated, quint8(taskGroup < 0 ? 0 : 1)});
     m_loop.callSoon({t, TagTaskStep});
     return t;
 }
 
-Future *Runtime::createFuture(const QString &namedAs)
+Future *Runtime::createFuture(const QString &namedAs, FutureOrigin origin, double value, const Future *about)
 {
     auto *f = m_loop.make<Future>(this);
     f->id = int(futures.size());
     futures.push_back(f);
-    m_loop.trace().add({m_loop.time(), m_loop.iteration(), 0, f->id, -1, EventKind::FutureCreated, 0});
+    m_loop.trace().add({m_loop.time(), m_loop.iteration(), value, f->id, about ? about->id : -1,
+                        EventKind::FutureCreated, quint8(origin)});
     if (!namedAs.isEmpty())
         nameFuture(f, namedAs);
     return f;
@@ -162,7 +164,15 @@ void Runtime::onDone(Future *f)
         l.trace().add({l.time(), l.iteration(), 0, t->index, -1, k, ph});
     } else {
         quint8 st = f->cancelled() ? 2 : (f->storedException() ? 1 : 0);
-        l.trace().add({l.time(), l.iteration(), 0, f->id, -1, EventKind::FutureDone, st});
+        // What completed it: the running task's step, or the future a done-callback reports
+        // (a timer's callback reports the future itself: no cause).
+        qint32 cause = -1;
+        if (const Task *cur = l.currentTask())
+            cause = cur->id;
+        else if (const Handle *h = l.currentHandle();
+                 h && h->arg && h->arg != f && (h->arg->kind == ObjKind::Future || h->arg->kind == ObjKind::Task))
+            cause = static_cast<const Future *>(h->arg)->id;
+        l.trace().add({l.time(), l.iteration(), 0, f->id, cause, EventKind::FutureDone, st});
     }
 }
 

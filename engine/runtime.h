@@ -37,9 +37,10 @@ public:
     // Objects
     // A coroutine object's frame: n_node(**args), args as (param slot, value).
     Frame *newNodeFrame(int node, const std::vector<std::pair<int, Value>> &args);
-    Task *createTask(int node, Frame *frame);          // loop.create_task(coro)
-    Future *createFuture(const QString &namedAs = {}); // loop.create_future() (+ RT.future)
-    void nameFuture(Future *f, const QString &base);   // RT.future_named
+    Task *createTask(int node, Frame *frame, int taskGroup = -1); // loop.create_task(coro) / tg.create_task
+    Future *createFuture(const QString &namedAs = {}, FutureOrigin origin = FutureOrigin::Plain, double value = 0,
+                         const Future *about = nullptr); // loop.create_future() (+ RT.future)
+    void nameFuture(Future *f, const QString &base);     // RT.future_named
     ExcObj *newExc(const QString &type, const OptMsg &msg = std::nullopt);
     [[noreturn]] void raise(const QString &type, const OptMsg &msg = std::nullopt);
     Frame *newFrame() { return m_loop.make<Frame>(); }
@@ -70,7 +71,8 @@ public:
     // Task.__step or __wakeup reaches it.
     Frame *runFrame = nullptr;
     bool mainIsRoot = true;
-    QString excluded; // why the reference would not judge this run
+    int taskGroupCount = 0; // TaskGroups entered so far (numbers them in the trace)
+    QString excluded;       // why the reference would not judge this run
 
     // Hooks from futures/tasks
     void onDone(Future *f);

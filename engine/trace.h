@@ -10,7 +10,8 @@
 namespace ascope {
 
 enum class EventKind : quint8 {
-    TaskCreated,     // subject = task id, other = parent task id (or -1)
+    TaskCreated,     // subject = task id, other = parent task id (or -1); flags 1: a TaskGroup's child,
+                     // value = the group's number (Runtime::taskGroupCount order)
     StepBegan,       // subject = task
     Suspended,       // subject = task, other = future id awaited (-1: bare yield / sleep(0))
     Woken,           // subject = task, other = future id that completed
@@ -22,13 +23,29 @@ enum class EventKind : quint8 {
     TaskDone,        // subject = task
     TaskFailed,      // subject = task
     TaskCancelled,   // subject = task
-    FutureCreated,   // subject = future id
-    FutureDone,      // subject = future id, flags: 0 done, 1 failed, 2 cancelled
+    FutureCreated,   // subject = future id, flags = FutureOrigin, value and other: see FutureOrigin
+    FutureDone,      // subject = future id, flags: 0 done, 1 failed, 2 cancelled; other = the future whose
+                     // completion (done-callback) or the task whose step completed it, or -1 (a timer, outside)
     Collected,       // subject = task or future id (flags: 1 = future) destroyed by a collection
     Blocked,         // subject = task, value = seconds of blocking work
     Collection,      // a collection ran (subject = number destroyed)
     Phase,           // subject: 0 run, 1 snapshot, 2 shutdown, 3 end
     Injected,        // subject = target id, other = injection kind
+};
+
+// What made a future (FutureCreated's flags): how a view says what a task waiting on it awaits.
+// value: Sleep seconds, Wait/AsCompleted/TaskGroup the number of awaitables, WaitFor the timeout;
+// other: WaitFor/CancelAndWait/Shield the future id of the awaitable it is about (or -1).
+enum class FutureOrigin : quint8 {
+    Plain,         // loop.create_future(): the graph's futures, "future" and "hang" steps
+    Sleep,         // asyncio.sleep(value)
+    Gather,        // gather() of nothing (other gathers are _GatheringFuture objects)
+    Wait,          // asyncio.wait()'s waiter
+    WaitFor,       // asyncio.wait_for()'s waiter
+    CancelAndWait, // _cancel_and_wait()'s waiter (wait_for cancelling its awaitable)
+    Shield,        // shield()'s outer future
+    AsCompleted,   // as_completed()'s queue getter
+    TaskGroup,     // TaskGroup.__aexit__'s _on_completed_fut
 };
 
 struct Event {

@@ -14,15 +14,18 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QGraphicsScene>
 #include <QJsonArray>
 #include <QMimeData>
+#include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QSysInfo>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -47,8 +50,15 @@ public:
     bool refuseInjection = false;
     QList<QPair<Injection::Kind, QString>> injectionAsks;
     QStringList errors;
+    RecoveryChoice recoveryAnswer = RecoveryChoice::Later;
+    QStringList recoveryAsks; // display names asked about
 
 protected:
+    RecoveryChoice askRecovery(const Autosaver::Recovery &r) override
+    {
+        recoveryAsks << r.displayName;
+        return recoveryAnswer;
+    }
     SaveChoice askSaveChanges() override
     {
         ++savePrompts;
@@ -140,6 +150,24 @@ void maybeScreenshot(QWidget &w, const QString &name)
     const QString dir = qEnvironmentVariable("ASYNCSCOPE_TEST_SCREENSHOTS");
     if (!dir.isEmpty())
         w.grab().save(dir + u'/' + name + u".png"_s);
+}
+
+bool writeFile(const QString &path, const QByteArray &data)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
+}
+
+// What QLockFile writes, for a process that has exited: the lock a crashed session leaves.
+QByteArray staleLockContents()
+{
+    QProcess p;
+    qint64 pid = 0;
+    QObject::connect(&p, &QProcess::started, [&] { pid = p.processId(); });
+    p.start(u"true"_s, {});
+    p.waitForFinished(10000);
+    return QByteArray::number(pid) + "\nasyncscope\n" + QSysInfo::machineHostName().toUtf8() + '\n'
+        + QSysInfo::machineUniqueId() + '\n' + QSysInfo::bootUniqueId() + '\n';
 }
 
 QByteArray readAll(const QString &path)
@@ -614,6 +642,63 @@ private Q_SLOTS:
         QVERIFY(drop.isAccepted());
         QTRY_COMPARE(w.filePath(), path);
         delete mime;
+    }
+
+    void autosaveAndRecovery_data()
+    {
+        QTest::addColumn<int>("answer"); // MainWindow::RecoveryChoice
+        QTest::addColumn<bool>("recovered");
+        QTest::addColumn<bool>("stillPending");
+        QTest::newRow("recover") << int(MainWindow::RecoveryChoice::Recover) << true << false;
+        QTest::newRow("discard") << int(MainWindow::RecoveryChoice::Discard) << false << false;
+        QTest::newRow("later") << int(MainWindow::RecoveryChoice::Later) << false << true;
+    }
+
+    void autosaveAndRecovery()
+    {
+        QFETCH(int, answer);
+        QFETCH(bool, recovered);
+        QFETCH(bool, stillPending);
+        QDir(Autosaver::recoveryDir()).removeRecursively();
+        const QString path = m_tmp.filePath(u"autosaved.json"_s);
+        QByteArray text;
+        QString base;
+        {
+            // The session that will "crash": an edit, autosaved by the window's timer.
+            TestWindow crashed;
+            QVERIFY(crashed.openPath(examplePath(u"gather.json"_s)));
+            QVERIFY(crashed.document()->save(path, nullptr));
+            crashed.autosaver()->setInterval(20);
+            QSignalSpy autosaved(crashed.autosaver(), &Autosaver::autosaved);
+            QVERIFY(crashed.document()->addNode(u"unsaved_work"_s, {400, 400}));
+            QVERIFY(autosaved.wait(5000));
+            text = crashed.document()->toJson();
+            base = crashed.autosaver()->recoveryFile().chopped(5);
+            QCOMPARE(readAll(base + u".json"_s), text);
+            const QByteArray meta = readAll(base + u".meta"_s);
+            crashed.saveAnswer = MainWindow::SaveChoice::Discard;
+            crashed.close(); // a clean exit removes the recovery file...
+            QVERIFY(!QFile::exists(base + u".json"_s));
+            // ...a crash would not have: put back what it leaves, with the lock of a dead process.
+            QVERIFY(writeFile(base + u".json"_s, text));
+            QVERIFY(writeFile(base + u".meta"_s, meta));
+            QVERIFY(writeFile(base + u".lock"_s, staleLockContents()));
+        }
+
+        TestWindow w;
+        w.show();
+        w.recoveryAnswer = MainWindow::RecoveryChoice(answer);
+        w.offerRecovery();
+        QCOMPARE(w.recoveryAsks, QStringList{u"autosaved.json"_s});
+        QCOMPARE(w.document()->toJson() == text, recovered);
+        QCOMPARE(w.isWindowModified(), recovered);
+        if (recovered) {
+            QCOMPARE(w.filePath(), path);
+            QVERIFY(w.save()); // Save writes the recovered edits to the original file
+            QCOMPARE(readAll(path), text);
+        }
+        QCOMPARE(!Autosaver::pendingRecoveries().isEmpty(), stillPending);
+        QDir(Autosaver::recoveryDir()).removeRecursively();
     }
 
     void layoutIsRemembered()

@@ -824,6 +824,15 @@ bool GraphDocument::loadJson(const QByteArray &json, const QString &displayName,
     return d->fromBytes(json, displayName, QString(), displayName, error);
 }
 
+bool GraphDocument::loadRecovered(const QByteArray &json, const QString &originalPath, const QString &where,
+                                  QString *error)
+{
+    if (!d->fromBytes(json, where, originalPath, QFileInfo(originalPath).fileName(), error))
+        return false;
+    d->undo->resetClean(); // no state of the undo stack matches a file on disk
+    return true;
+}
+
 QByteArray GraphDocument::toJson() const
 {
     return d->text(d->root);

@@ -31,6 +31,10 @@ public:
     // "<path>: <where>: <what>".
     bool load(const QString &path, QString *error);
     bool loadJson(const QByteArray &json, const QString &displayName, QString *error);
+    // Unsaved edits brought back (crash recovery): the text `json` as the document of
+    // `originalPath` (empty: untitled), modified, so that Save writes it there. `where` names
+    // the recovery file in errors.
+    bool loadRecovered(const QByteArray &json, const QString &originalPath, const QString &where, QString *error);
     // Canonical text: 2-space indented JSON, keys in a fixed order (format, name, description,
     // entry, futures, limits, nodes, then any other keys in file order); save -> load -> save is
     // byte-identical.
