@@ -75,7 +75,8 @@ QString generalHelp()
     QString text = uR"(asyncscope: run and inspect asyncio-style task graphs (asyncgraph/1).
 
 Usage:
-  asyncscope [FILE] [--run] [--screenshot OUT.png]   open FILE (or a bundled example) in the window
+  asyncscope [FILE] [--run] [--screenshot OUT.png] [--view VIEW]
+                                                     open FILE (or a bundled example) in the window
   asyncscope run FILE [--outcome OUT.json]           run FILE headless and write its outcome
   asyncscope COMMAND --help                          options of one command
   asyncscope --help | --version
@@ -89,6 +90,8 @@ Window options:
   --run                 run the graph right after opening it
   --screenshot OUT.png  open (and with --run, run), save a 1280x800 picture of the window, exit;
                         uses the offscreen platform when there is no display
+  --view VIEW           bring a view to the front: tasks, timeline, diagnostics, charts,
+                        inspector, await-graph
 
 Exit codes: 0 done (for run: the scenario ran, whatever its tasks did);
             2 invalid input (command line, unreadable or invalid file, unwritable output).
@@ -237,8 +240,10 @@ std::optional<GuiOptions> parseGuiArguments(const QStringList &arguments, QStrin
     QCommandLineParser parser;
     const QCommandLineOption runOption(u"run"_s, u"Run the graph once it is open."_s);
     const QCommandLineOption screenshotOption(u"screenshot"_s, u"Save a picture of the window and exit."_s, u"png"_s);
+    const QCommandLineOption viewOption(u"view"_s, u"Bring a view to the front."_s, u"view"_s);
     parser.addOption(runOption);
     parser.addOption(screenshotOption);
+    parser.addOption(viewOption);
     parser.addPositionalArgument(u"FILE"_s, u"The graph to open."_s, u"[FILE]"_s);
     if (!parser.parse(arguments)) {
         *error = parser.errorText() + u" (see asyncscope --help)"_s;
@@ -255,6 +260,13 @@ std::optional<GuiOptions> parseGuiArguments(const QStringList &arguments, QStrin
     options.screenshot = parser.value(screenshotOption);
     if (parser.isSet(screenshotOption) && options.screenshot.isEmpty()) {
         *error = u"--screenshot needs a file name"_s;
+        return std::nullopt;
+    }
+    options.view = parser.value(viewOption);
+    static const QStringList views{u"tasks"_s,  u"timeline"_s,  u"diagnostics"_s,
+                                   u"charts"_s, u"inspector"_s, u"await-graph"_s};
+    if (parser.isSet(viewOption) && !views.contains(options.view)) {
+        *error = u"--view: unknown view '%1' (one of: %2)"_s.arg(options.view, views.join(u", "_s));
         return std::nullopt;
     }
     return options;

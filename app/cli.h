@@ -34,6 +34,7 @@ struct GuiOptions {
     QString file;       // empty: open the bundled example
     bool run = false;   // run the graph once loaded
     QString screenshot; // non-empty: grab the window to this PNG and exit
+    QString view;       // a view to bring to the front: tasks, timeline, diagnostics, charts, ...
 };
 
 // Parses the GUI command line (after QApplication took its own options; --help and --version

@@ -45,6 +45,8 @@ int runWindow(const ascope::cli::GuiOptions &options)
     }
 
     window.show();
+    if (!options.view.isEmpty())
+        window.showView(options.view);
     if (screenshot) {
         QCoreApplication::processEvents();
         window.prepareScreenshot();

@@ -1,5 +1,10 @@
 #include "mainwindow.h"
 
+#include "awaitgraphview.h"
+#include "chartsview.h"
+#include "diagnosticspanel.h"
+#include "timelineview.h"
+
 #include "graphdocument.h"
 #include "grapheditor.h"
 #include "graphitems.h"
@@ -37,6 +42,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTableView>
@@ -210,7 +216,7 @@ MainWindow::~MainWindow()
 {
     // The views below hold the engine and the document: stop the run before they go.
     m_driver->stop();
-    m_taskModel->setEngine(nullptr);
+    attachViews(nullptr);
     delete m_engine;
 }
 
@@ -273,16 +279,56 @@ void MainWindow::createDocks()
 
     auto *inspectorDock = new QDockWidget(tr("Inspector"), this);
     inspectorDock->setObjectName(u"inspectorDock"_s);
-    m_inspector = new InspectorWidget(m_doc, inspectorDock);
+    // In a scroll area: the node forms are tall, and the dock shares its column with the charts.
+    auto *inspectorScroll = new QScrollArea(inspectorDock);
+    inspectorScroll->setWidgetResizable(true);
+    inspectorScroll->setFrameShape(QFrame::NoFrame);
+    m_inspector = new InspectorWidget(m_doc, inspectorScroll);
     m_inspector->setObjectName(u"inspector"_s);
-    inspectorDock->setWidget(m_inspector);
+    inspectorScroll->setWidget(m_inspector);
+    inspectorDock->setWidget(inspectorScroll);
     addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
 
-    // The inspector takes the full height on the right; the table sits under the editor.
+    // The views of the trace. The timeline, the diagnostics and the charts share the bottom area
+    // with the table (tabs); the await graph sits under the inspector.
+    // A view in a new dock: the dock is "<name>Dock", the view "<name>" (tests and --view find them).
+    const auto viewDock = [this](const QString &title, const QString &name, QWidget *view, Qt::DockWidgetArea area) {
+        auto *dock = new QDockWidget(title, this);
+        dock->setObjectName(name + u"Dock"_s);
+        view->setObjectName(name);
+        view->setParent(dock);
+        dock->setWidget(view);
+        addDockWidget(area, dock);
+        return dock;
+    };
+    m_timeline = new TimelineView;
+    m_diagnostics = new DiagnosticsPanel;
+    m_charts = new ChartsView;
+    m_awaitGraph = new AwaitGraphView;
+    QDockWidget *timelineDock = viewDock(tr("Timeline"), u"timeline"_s, m_timeline, Qt::BottomDockWidgetArea);
+    QDockWidget *diagnosticsDock
+        = viewDock(tr("Diagnostics"), u"diagnostics"_s, m_diagnostics, Qt::BottomDockWidgetArea);
+    QDockWidget *chartsDock = viewDock(tr("Charts"), u"charts"_s, m_charts, Qt::BottomDockWidgetArea);
+    QDockWidget *awaitDock = viewDock(tr("Await Graph"), u"awaitGraph"_s, m_awaitGraph, Qt::RightDockWidgetArea);
+    tabifyDockWidget(tasksDock, timelineDock);
+    tabifyDockWidget(timelineDock, diagnosticsDock);
+    tabifyDockWidget(diagnosticsDock, chartsDock);
+    tasksDock->raise();
+    splitDockWidget(inspectorDock, awaitDock, Qt::Vertical);
+
+    connect(m_timeline, &TimelineView::cursorMoved, this, &MainWindow::setCursorTime);
+    connect(m_charts, &ChartsView::cursorMoved, this, &MainWindow::setCursorTime);
+    connect(m_timeline, &TimelineView::taskActivated, this, &MainWindow::selectTask);
+    connect(m_awaitGraph, &AwaitGraphView::taskActivated, this, &MainWindow::selectTask);
+    connect(m_diagnostics, &DiagnosticsPanel::findingActivated, this, &MainWindow::onFindingActivated);
+
+    // The inspector and the await graph take the full height on the right; the table sits
+    // under the editor.
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     setCorner(Qt::TopRightCorner, Qt::RightDockWidgetArea);
     resizeDocks({tasksDock}, {250}, Qt::Vertical);
     resizeDocks({inspectorDock}, {340}, Qt::Horizontal);
+    resizeDocks({inspectorDock, awaitDock}, {330, 330}, Qt::Vertical);
 }
 
 void MainWindow::createActions()
@@ -382,6 +428,13 @@ void MainWindow::createActions()
     m_collectAction->setIconText(tr("Collect")); // toolbar label
     connect(m_collectAction, &QAction::triggered, this, &MainWindow::injectCollect);
 
+    // View
+    m_liveAction = makeAction(this, u"actionFollowLive"_s, tr("Follow &Live"), u"media-skip-forward"_s,
+                              tr("Show the run as it is now (leave the time the cursor was dragged to)"));
+    setShortcuts(m_liveAction, {QKeySequence(Qt::CTRL | Qt::Key_L)});
+    m_liveAction->setIconText(tr("Live")); // toolbar label
+    connect(m_liveAction, &QAction::triggered, this, &MainWindow::followLive);
+
     connect(m_taskView, &QWidget::customContextMenuRequested, this, [this](const QPoint &pos) {
         const QModelIndex at = m_taskView->indexAt(pos);
         if (at.isValid())
@@ -428,6 +481,8 @@ void MainWindow::createMenus()
     inject->addAction(m_collectAction);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
+    m_viewMenu->addAction(m_liveAction);
+    m_viewMenu->addSeparator();
     const QList<QDockWidget *> docks = findChildren<QDockWidget *>();
     for (QDockWidget *dock : docks)
         m_viewMenu->addAction(dock->toggleViewAction());
@@ -453,7 +508,7 @@ void MainWindow::createToolBars()
     m_speedBox->setStatusTip(m_speedBox->toolTip());
     connect(m_speedBox, &QDoubleSpinBox::valueChanged, this, &MainWindow::setSpeed);
     runBar->addWidget(m_speedBox);
-    runBar->addActions({m_pauseAction, m_stepAction, m_runToTimeAction, m_resetAction, m_replayAction});
+    runBar->addActions({m_pauseAction, m_stepAction, m_runToTimeAction, m_resetAction, m_replayAction, m_liveAction});
 
     QToolBar *injectBar = addToolBar(tr("Inject"));
     injectBar->setObjectName(u"injectToolBar"_s);
@@ -483,7 +538,13 @@ void MainWindow::createStatusBar()
                                "up to the next timer)"));
     m_iterationLabel->setToolTip(tr("Loop iterations run so far (Step runs one)"));
     m_countsLabel->setToolTip(tr("Tasks by state"));
-    for (QLabel *l : {m_countsLabel, m_timeLabel, m_iterationLabel, m_runLabel}) {
+    // While scrubbing: the moment the views show (hidden while they follow the run).
+    m_scrubLabel = new QLabel(this);
+    m_scrubLabel->setObjectName(u"scrubTime"_s);
+    m_scrubLabel->setToolTip(tr("The views show the run as of this time: Follow Live (Ctrl+L) to see now"));
+    m_scrubLabel->setStyleSheet(u"QLabel { color: #1565c0; font-weight: bold; }"_s);
+    m_scrubLabel->hide();
+    for (QLabel *l : {m_scrubLabel, m_countsLabel, m_timeLabel, m_iterationLabel, m_runLabel}) {
         l->setContentsMargins(10, 0, 10, 0);
         statusBar()->addPermanentWidget(l);
     }
@@ -864,7 +925,7 @@ Engine *MainWindow::ensureEngine(bool withScript)
     }
     m_engine = engine;
     m_replaying = withScript;
-    m_taskModel->setEngine(engine); // connects its refresh first: the views below read it
+    attachViews(engine); // the table connects its refresh first: the views below read it
     connect(engine, &Engine::progressed, this, &MainWindow::onEngineProgressed);
     connect(engine, &Engine::finished, this, &MainWindow::onEngineFinished);
     engine->setProperty("fingerprint", runFingerprint(m_doc->root()));
@@ -938,7 +999,7 @@ void MainWindow::step()
     e->pause();
     m_mode = RunMode::Paused;
     e->stepOnce(); // finished() may set the mode
-    m_taskModel->refresh();
+    refreshViews();
     updateRunViews();
 }
 
@@ -1012,7 +1073,7 @@ void MainWindow::driveToTime()
                   : tr("Paused at t = %1 s (asked for %2 s)").arg(secondsText(loop.time()), secondsText(m_runToTarget)),
             10000);
     }
-    m_taskModel->refresh();
+    refreshViews();
     updateRunViews();
 }
 
@@ -1023,7 +1084,7 @@ void MainWindow::resetRun()
         Engine *e = m_engine;
         e->pause();
         disconnect(e, nullptr, this, nullptr);
-        m_taskModel->setEngine(nullptr);
+        attachViews(nullptr);
         m_engine = nullptr;
         e->deleteLater(); // we may be inside one of its signals
     }
@@ -1061,7 +1122,7 @@ void MainWindow::runToEndNow()
     e->pause();
     m_mode = RunMode::Running;
     e->runSync();
-    m_taskModel->refresh();
+    refreshViews();
     updateRunViews();
 }
 
@@ -1073,6 +1134,18 @@ void MainWindow::prepareScreenshot()
     if (m_taskModel->rowCount() > 0 && !m_taskView->currentIndex().isValid())
         selectTask(m_taskModel->taskName(0));
     m_editor->fitAll();
+}
+
+bool MainWindow::showView(const QString &view)
+{
+    QString name = view;
+    name.remove(u'-');
+    auto *dock = findChild<QDockWidget *>(name.replace(u"graph"_s, u"Graph"_s) + u"Dock"_s);
+    if (!dock)
+        return false;
+    dock->show();
+    dock->raise();
+    return true;
 }
 
 void MainWindow::setSpeed(double speed)
@@ -1110,14 +1183,90 @@ void MainWindow::updateTimeLabel()
 
 void MainWindow::onEngineProgressed()
 {
+    if (!m_scrubbing && m_engine) {
+        m_cursorTime = m_engine->runtime().loop().time();
+        m_timeline->setCursorTime(m_cursorTime);
+        m_charts->setCursorTime(m_cursorTime);
+    }
     updateRunViews();
+}
+
+void MainWindow::attachViews(Engine *engine)
+{
+    m_scrubbing = false;
+    m_cursorTime = 0;
+    m_taskModel->followLive();
+    m_taskModel->setEngine(engine);
+    m_timeline->setEngine(engine);
+    m_charts->setEngine(engine);
+    m_diagnostics->setEngine(engine);
+    m_awaitGraph->setEngine(engine);
+    m_awaitGraph->followLive();
+    m_timeline->setCursorTime(0);
+    m_charts->setCursorTime(0);
+    if (m_scrubLabel)
+        m_scrubLabel->hide();
+}
+
+void MainWindow::refreshViews()
+{
+    m_taskModel->refresh();
+    m_timeline->refresh();
+    m_charts->refresh();
+    if (m_mode != RunMode::RunningToTime) // diagnose() reads the whole run: not every batch
+        m_diagnostics->refresh();
+    m_awaitGraph->refresh();
+    if (!m_scrubbing && m_engine) {
+        m_cursorTime = m_engine->runtime().loop().time();
+        m_timeline->setCursorTime(m_cursorTime);
+        m_charts->setCursorTime(m_cursorTime);
+    }
+}
+
+void MainWindow::setCursorTime(double t)
+{
+    if (!m_engine)
+        return;
+    t = std::max(0.0, t);
+    m_scrubbing = true;
+    m_cursorTime = t;
+    m_timeline->setCursorTime(t);
+    m_charts->setCursorTime(t);
+    m_awaitGraph->setTime(t);
+    m_taskModel->setTime(t);
+    m_scrubLabel->setText(tr("viewing t = %1 s").arg(secondsText(t)));
+    m_scrubLabel->show();
+    updateRunViews();
+}
+
+void MainWindow::followLive()
+{
+    if (!m_scrubbing)
+        return;
+    m_scrubbing = false;
+    m_taskModel->followLive();
+    m_awaitGraph->followLive();
+    m_scrubLabel->hide();
+    m_cursorTime = m_engine ? m_engine->runtime().loop().time() : 0.0;
+    m_timeline->setCursorTime(m_cursorTime);
+    m_charts->setCursorTime(m_cursorTime);
+    updateRunViews();
+}
+
+void MainWindow::onFindingActivated(const QString &task, const QString &node, double time)
+{
+    if (!task.isEmpty())
+        selectTask(task);
+    else if (!node.isEmpty())
+        m_editor->selectNode(node);
+    setCursorTime(time);
 }
 
 void MainWindow::onEngineFinished()
 {
     m_driver->stop();
     m_mode = RunMode::Finished;
-    m_taskModel->refresh();
+    refreshViews();
     storeInjections();
     updateRunViews();
     Q_EMIT runFinished();
@@ -1179,6 +1328,7 @@ void MainWindow::updateActions()
     const bool active = m_mode == RunMode::Running || m_mode == RunMode::Playing || m_mode == RunMode::RunningToTime;
     m_pauseAction->setEnabled(active);
     m_resetAction->setEnabled(m_engine != nullptr);
+    m_liveAction->setEnabled(m_scrubbing);
     const bool over = runIsOver();
     m_stepAction->setEnabled(!over);
     for (QAction *a : {m_cancelAction, m_timeoutAction, m_resolveAction, m_failAction, m_dropAction, m_collectAction})
@@ -1297,6 +1447,7 @@ void MainWindow::inject(Injection in)
         return;
     if (m_mode == RunMode::Idle)
         m_mode = RunMode::Paused;
+    followLive(); // an injection acts now: show now
     const QString what = QString::fromLatin1(Injection::kindName(in.kind));
     const QString target = in.target;
     QString why;
@@ -1314,7 +1465,7 @@ void MainWindow::inject(Injection in)
                   .arg(what, target, secondsText(loop.time()))
                   .arg(loop.iteration()),
         8000);
-    m_taskModel->refresh();
+    refreshViews();
     updateRunViews();
 }
 
@@ -1378,6 +1529,8 @@ void MainWindow::onTaskRowChanged()
     m_inspector->showTask(m_taskModel->taskInfo(row));
     m_syncingSelection = true;
     m_editor->selectNode(m_taskModel->nodeOf(row));
+    m_timeline->selectTask(m_taskModel->taskName(row));
+    m_awaitGraph->selectTask(m_taskModel->taskName(row));
     m_syncingSelection = false;
 }
 

@@ -1,8 +1,11 @@
-// The workbench: the graph editor in the middle, the live task table and the inspector in docks,
+// The workbench: the graph editor in the middle, the live task table, the inspector, the
+// timeline, the state and leak charts, the diagnostics and the await graph in docks,
 // File/Edit/Run/Inject/View menus, run toolbar and a status bar with virtual time, loop
 // iteration and task counts. Runs happen on the GUI thread's event loop (Engine batches);
 // editing the document resets the run; live injections are saved into the document so that
-// Replay reproduces the run.
+// Replay reproduces the run. One time cursor is shared by every view: dragging it in the
+// timeline or the charts shows the table, the editor's node colours, the inspector and the await
+// graph as of that moment (scrubbing); Follow Live goes back to now.
 #pragma once
 
 #include "autosaver.h"
@@ -25,9 +28,13 @@ class QTimer;
 
 namespace ascope {
 
+class AwaitGraphView;
+class ChartsView;
+class DiagnosticsPanel;
 class GraphDocument;
 class GraphEditorView;
 class InspectorWidget;
+class TimelineView;
 class TaskTableFilter;
 class TaskTableModel;
 
@@ -59,6 +66,13 @@ public:
     TaskTableModel *taskModel() const { return m_taskModel; }
     TaskTableFilter *taskFilter() const { return m_taskFilter; }
     QTableView *taskView() const { return m_taskView; }
+    TimelineView *timeline() const { return m_timeline; }
+    ChartsView *charts() const { return m_charts; }
+    DiagnosticsPanel *diagnostics() const { return m_diagnostics; }
+    AwaitGraphView *awaitGraph() const { return m_awaitGraph; }
+    // Scrubbing: true while the views show the run as of the cursor rather than now.
+    bool isScrubbing() const { return m_scrubbing; }
+    double cursorTime() const { return m_cursorTime; }
     Engine *engine() const { return m_engine; }
     RunMode runMode() const { return m_mode; }
     QString filePath() const;
@@ -90,6 +104,9 @@ public Q_SLOTS:
     void runToEndNow(); // synchronous: for --run --screenshot
     // Every dock shown, the graph fitted, the entry task selected: for --screenshot.
     void prepareScreenshot();
+    // Brings a view's dock to the front: "tasks", "timeline", "diagnostics", "charts",
+    // "inspector", "await-graph" (false: no such view).
+    bool showView(const QString &view);
     void setSpeed(double speed);
     // Inject on the selected task (or ask)
     void injectCancel();
@@ -98,6 +115,10 @@ public Q_SLOTS:
     void injectFail();
     void injectDrop();
     void injectCollect();
+    // Scrubbing: every view shows the run as of virtual time t (the shared time cursor).
+    void setCursorTime(double t);
+    // Every view shows the run as it is now again; the cursor follows the clock.
+    void followLive();
     // Selection
     void selectTask(const QString &name);
     void showError(const QString &title, const QString &text);
@@ -153,6 +174,9 @@ private:
     void inject(Injection in);
     bool runIsOver() const;
 
+    void refreshViews(); // every view of the run, after driving the engine directly
+    void attachViews(Engine *engine);
+    void onFindingActivated(const QString &task, const QString &node, double time);
     void onTaskRowChanged();
     void onNodeSelected(const QString &id);
     QString awaitedFutureOf(const QString &task) const;
@@ -166,6 +190,12 @@ private:
     QTableView *m_taskView = nullptr;
     QLineEdit *m_filterText = nullptr;
     QComboBox *m_filterState = nullptr;
+    TimelineView *m_timeline = nullptr;
+    ChartsView *m_charts = nullptr;
+    DiagnosticsPanel *m_diagnostics = nullptr;
+    AwaitGraphView *m_awaitGraph = nullptr;
+    bool m_scrubbing = false;
+    double m_cursorTime = 0;
     QPointer<Engine> m_engine;
     RunMode m_mode = RunMode::Idle;
     bool m_replaying = false;
@@ -184,6 +214,7 @@ private:
     QLabel *m_iterationLabel = nullptr;
     QLabel *m_countsLabel = nullptr;
     QLabel *m_runLabel = nullptr;
+    QLabel *m_scrubLabel = nullptr;
 
     QMenu *m_recentMenu = nullptr;
     QMenu *m_examplesMenu = nullptr;
@@ -209,6 +240,7 @@ private:
     QAction *m_failAction = nullptr;
     QAction *m_dropAction = nullptr;
     QAction *m_collectAction = nullptr;
+    QAction *m_liveAction = nullptr;
 };
 
 } // namespace ascope

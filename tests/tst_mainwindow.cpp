@@ -9,8 +9,11 @@
 #include "graphdocument.h"
 #include "grapheditor.h"
 #include "graphitems.h"
+#include "inspector.h"
 #include "tasktablefilter.h"
 #include "tasktablemodel.h"
+#include "timelineview.h"
+#include "trace.h"
 
 #include <QAction>
 #include <QApplication>
@@ -19,6 +22,7 @@
 #include <QFile>
 #include <QGraphicsScene>
 #include <QJsonArray>
+#include <QLabel>
 #include <QMimeData>
 #include <QProcess>
 #include <QSettings>
@@ -442,6 +446,59 @@ private Q_SLOTS:
         maybeScreenshot(w, u"walkthrough-3-end"_s);
         QCOMPARE(tableColumn(w, TaskTableModel::StateColumn),
                  (QStringList{u"done"_s, u"cancelled"_s, u"cancelled"_s, u"failed"_s}));
+    }
+
+    void scrubbingShowsTheRunAsOfTheCursor_data()
+    {
+        QTest::addColumn<double>("time");
+        QTest::newRow("before the first download ends") << 1.0;
+        QTest::newRow("after the first download") << 2.2;
+        QTest::newRow("after the upload") << 2.7;
+    }
+
+    // Clicking the timeline's axis moves the shared cursor: the table, the editor's node colours
+    // and the inspector show the run as of that time (the trace's states), Follow Live goes back.
+    void scrubbingShowsTheRunAsOfTheCursor()
+    {
+        QFETCH(double, time);
+        TestWindow w;
+        w.show();
+        QVERIFY(w.openPath(examplePath(u"taskgroup-cancel-child.json"_s)));
+        action(w, "actionRun")->trigger();
+        QVERIFY(waitForEnd(w));
+        w.showView(u"timeline"_s);
+        TimelineView *timeline = w.timeline();
+        QTRY_VERIFY(timeline->isVisible());
+        timeline->fit();
+        const int x = timeline->timeToViewportX(time);
+        QTest::mouseClick(timeline->viewport(), Qt::LeftButton, {}, QPoint(x, TimelineView::kAxisHeight / 2));
+        QVERIFY(w.isScrubbing());
+        QVERIFY2(std::abs(w.cursorTime() - time) < 0.02, qPrintable(QString::number(w.cursorTime())));
+        maybeScreenshot(w, u"scrub-%1"_s.arg(time));
+
+        const Runtime &rt = w.engine()->runtime();
+        const std::vector<TaskStateAt> expected = rt.loop().trace().statesAt(w.cursorTime(), rt.tasks.size());
+        QCOMPARE(w.taskModel()->rowCount(), 4);
+        for (size_t i = 0; i < rt.tasks.size(); ++i) {
+            const QString name = rt.tasks[i]->name;
+            QCOMPARE(stateOfTask(w, name), QString::fromLatin1(taskPhaseName(expected[i].phase)));
+        }
+        // The first download ends at 2 s: done after it, waiting before; its node shows that.
+        QCOMPARE(stateOfTask(w, u"download"_s), time > 2 ? u"done"_s : u"waiting"_s);
+        QCOMPARE(stateOfTask(w, u"main"_s), u"waiting"_s);
+        QCOMPARE(nodeColourState(w, u"upload"_s), time > 2.5 ? u"done"_s : u"waiting"_s);
+        w.selectTask(u"download"_s);
+        auto *inspectedState = w.inspector()->findChild<QLabel *>(u"task_state"_s);
+        QVERIFY(inspectedState);
+        QCOMPARE(inspectedState->text(), time > 2 ? u"done"_s : u"waiting"_s);
+        QCOMPARE(w.taskModel()->taskInfo(w.taskModel()->rowForTask(u"download"_s)).value(u"result").toString(),
+                 time > 2 ? u"a.tar"_s : QString());
+
+        action(w, "actionFollowLive")->trigger();
+        QVERIFY(!w.isScrubbing());
+        QCOMPARE(tableColumn(w, TaskTableModel::StateColumn),
+                 (QStringList{u"done"_s, u"done"_s, u"done"_s, u"done"_s}));
+        QCOMPARE(w.cursorTime(), 3.0);
     }
 
     void refusedInjectionsSayWhy()

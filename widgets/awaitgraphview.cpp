@@ -194,7 +194,7 @@ void AwaitGraphView::rebuildScene()
 
 void AwaitGraphView::fit()
 {
-    // Shrink to fit, never enlarge: small graphs stay readable.
+    // Shrink to fit, never enlarge, never below 60 % (the text stays readable; scroll for more).
     resetTransform();
     const QRectF rect = sceneRect();
     const QSize area = viewport()->size();
@@ -202,7 +202,7 @@ void AwaitGraphView::fit()
         return;
     const double scale = std::min({1.0, area.width() / rect.width(), area.height() / rect.height()});
     if (scale < 1.0)
-        this->scale(std::max(scale, 0.3), std::max(scale, 0.3));
+        this->scale(std::max(scale, 0.6), std::max(scale, 0.6));
 }
 
 void AwaitGraphView::resizeEvent(QResizeEvent *event)

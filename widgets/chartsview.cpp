@@ -13,12 +13,14 @@
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QMouseEvent>
+#include <QResizeEvent>
 #include <QSplitter>
 #include <QVBoxLayout>
 #include <QVXYModelMapper>
 #include <QValueAxis>
 
 #include <algorithm>
+#include <cmath>
 
 using namespace Qt::StringLiterals;
 
@@ -151,6 +153,41 @@ QVariant StepSeriesModel::data(const QModelIndex &index, int role) const
     return m_rows[size_t(index.row())][size_t(index.column())];
 }
 
+namespace {
+
+struct NiceAxis {
+    double max = 1;
+    double step = 0.2;
+    int ticks = 6;
+};
+
+// A range [0, max] covering `value` with at most `maxIntervals` intervals of a round step (1, 2,
+// 2.5 or 5 times a power of ten; whole numbers when `integral`).
+NiceAxis niceAxis(double value, int maxIntervals, bool integral = false)
+{
+    if (!(value > 0) || !std::isfinite(value))
+        value = 1;
+    const double raw = value / maxIntervals;
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = 10 * magnitude;
+    for (const double m : {1.0, 2.0, 2.5, 5.0}) {
+        if (m * magnitude >= raw - 1e-12) {
+            step = m * magnitude;
+            break;
+        }
+    }
+    if (integral)
+        step = std::max(1.0, std::ceil(step));
+    NiceAxis a;
+    a.step = step;
+    const int intervals = std::max(1, int(std::ceil(value / step - 1e-9)));
+    a.max = intervals * step;
+    a.ticks = intervals + 1;
+    return a;
+}
+
+} // namespace
+
 ChartsView::ChartsView(QWidget *parent)
     : QWidget(parent)
     , m_states(new StateCountsModel(this))
@@ -245,20 +282,32 @@ ChartsView::ChartsView(QWidget *parent)
     }
 
     m_readout->setTextFormat(Qt::PlainText);
-    auto *splitter = new QSplitter(Qt::Vertical, this);
-    splitter->addWidget(m_statesView);
-    splitter->addWidget(m_leaksView);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
+    m_readout->setWordWrap(true); // a long readout wraps rather than widening the dock
+    m_splitter = new QSplitter(Qt::Vertical, this);
+    m_splitter->addWidget(m_statesView);
+    m_splitter->addWidget(m_leaksView);
+    m_splitter->setStretchFactor(0, 3);
+    m_splitter->setStretchFactor(1, 2);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_readout);
-    layout->addWidget(splitter, 1);
+    layout->addWidget(m_splitter, 1);
 
     refresh();
 }
 
 ChartsView::~ChartsView() = default;
+
+void ChartsView::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    const Qt::Orientation o = width() > 2 * height() ? Qt::Horizontal : Qt::Vertical;
+    if (m_splitter->orientation() != o) {
+        m_splitter->setOrientation(o);
+        m_splitter->setStretchFactor(0, o == Qt::Horizontal ? 1 : 3);
+        m_splitter->setStretchFactor(1, o == Qt::Horizontal ? 1 : 2);
+    }
+}
 
 QChartView *ChartsView::makeChartView(const QString &title)
 {
@@ -300,7 +349,9 @@ void ChartsView::refresh()
 {
     m_states->refresh();
     m_leaks->refresh();
-    const double end = timeExtent();
+    // The last counts go on to the end of the axis, a little past the end of the run, so that
+    // what changed at the very end (the collection at exit, the orphans) is drawn.
+    const double end = niceAxis(timeExtent() * 1.04, 6).max;
     m_stateSeries->setEndTime(end);
     m_leakSeries->setEndTime(end);
     updateAxes();
@@ -309,22 +360,27 @@ void ChartsView::refresh()
 
 void ChartsView::updateAxes()
 {
-    // Both charts show the same time range, so that the cursor lines up across them (and with
-    // the timeline); a run that has not advanced its clock still gets a unit range.
-    const double end = timeExtent();
-    const double span = end > 0 ? end : 1.0;
-    for (QValueAxis *x : {m_statesX, m_leaksX})
-        x->setRange(0, span);
+    // Both charts show the same time range, so that the cursor lines up across them; the range
+    // and ticks are round numbers (a run that has not advanced its clock gets a unit range).
+    const NiceAxis time = niceAxis(timeExtent() * 1.04, 6);
+    for (QValueAxis *x : {m_statesX, m_leaksX}) {
+        x->setRange(0, time.max);
+        x->setTickCount(time.ticks);
+        x->setLabelFormat(time.step < 0.1 ? u"%.2f"_s : (time.step < 1 ? u"%.1f"_s : u"%.0f"_s));
+    }
+    // Counts: whole-number ticks.
     const int tasks = m_states->rows().empty() ? 0 : m_states->rows().back().total();
-    m_statesY->setRange(0, std::max(1, tasks));
     int leaks = 0;
     if (!m_leaks->rows().empty()) {
         const LeakCounts &l = m_leaks->rows().back();
         leaks = std::max({l.destroyedPending, l.neverRetrieved, l.orphans});
     }
-    m_leaksY->setRange(0, std::max(1, leaks) + 0.2); // a count equal to the top stays visible
-    m_statesY->setTickCount(std::min(std::max(1, tasks), 5) + 1);
-    m_leaksY->setTickCount(std::min(std::max(1, leaks), 4) + 1);
+    const NiceAxis taskAxis = niceAxis(std::max(1, tasks), 5, true);
+    m_statesY->setRange(0, taskAxis.max);
+    m_statesY->setTickCount(taskAxis.ticks);
+    const NiceAxis leakAxis = niceAxis(std::max(1, leaks), 4, true);
+    m_leaksY->setRange(0, leakAxis.max + leakAxis.step * 0.1); // a count equal to the top stays visible
+    m_leaksY->setTickCount(leakAxis.ticks);
 }
 
 void ChartsView::placeCursors()

@@ -14,6 +14,7 @@
 class QChartView;
 class QGraphicsLineItem;
 class QLabel;
+class QSplitter;
 class QValueAxis;
 
 namespace ascope {
@@ -87,6 +88,8 @@ Q_SIGNALS:
     void cursorMoved(double t);
 
 protected:
+    // Side by side when the view is wide (a bottom dock), one above the other when it is tall.
+    void resizeEvent(QResizeEvent *event) override;
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
@@ -108,6 +111,7 @@ private:
     QGraphicsLineItem *m_statesCursor = nullptr;
     QGraphicsLineItem *m_leaksCursor = nullptr;
     QLabel *m_readout;
+    QSplitter *m_splitter = nullptr;
     double m_cursor = 0;
 };
 

@@ -34,6 +34,7 @@ DiagnosticsPanel::DiagnosticsPanel(QWidget *parent)
     m_filter->setObjectName(u"severityFilter"_s);
     m_summary->setObjectName(u"summary"_s);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_summary->setWordWrap(true);
 
     m_view->setObjectName(u"findings"_s);
     m_view->setModel(m_proxy);

@@ -8,6 +8,7 @@
 #include <QStringList>
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 
 using namespace Qt::StringLiterals;
@@ -133,14 +134,32 @@ std::vector<TaskTableModel::Row> TaskTableModel::snapshot() const
         return rows;
     const Runtime &rt = m_engine->runtime();
     const Loop &loop = rt.loop();
-    const size_t count = rt.tasks.size();
-    const std::vector<TaskStateAt> states = loop.trace().statesAfter(loop.trace().size(), count);
+    const Trace &trace = loop.trace();
+    const bool live = isLive();
+    size_t count = rt.tasks.size();
+    const std::vector<TaskStateAt> states
+        = live ? trace.statesAfter(trace.size(), count) : trace.statesAt(m_asOf, count);
 
     // sleep() futures: resolved by a timer (as tasks.py sleep: _set_result_unless_cancelled).
     std::unordered_map<const Object *, double> sleepUntil;
-    for (const Handle *h : loop.timers()) {
-        if (!h->cancelled && h->cb.tag == TagSetResultUnlessCancelled)
-            sleepUntil.emplace(h->cb.target, h->when);
+    if (live) {
+        for (const Handle *h : loop.timers()) {
+            if (!h->cancelled && h->cb.tag == TagSetResultUnlessCancelled)
+                sleepUntil.emplace(h->cb.target, h->when);
+        }
+    } else {
+        // As of a past moment: tasks created later are left out (creation order is time order),
+        // and the sleeps are read from the trace (FutureCreated says the delay).
+        count = size_t(std::find_if(states.begin(), states.end(),
+                                    [](const TaskStateAt &s) { return s.phase == TaskPhase::NotCreated; })
+                       - states.begin());
+        for (const Event &e : trace.events()) {
+            if (e.t > m_asOf)
+                break;
+            if (e.kind == EventKind::FutureCreated && e.flags == quint8(FutureOrigin::Sleep) && e.subject >= 0
+                && size_t(e.subject) < rt.futures.size())
+                sleepUntil.emplace(rt.futures[size_t(e.subject)], e.t + e.value);
+        }
     }
 
     rows.reserve(count);
@@ -151,8 +170,9 @@ std::vector<TaskTableModel::Row> TaskTableModel::snapshot() const
         r.node = rt.graph().nodes[size_t(t->node)].id;
         r.state = phaseName(states[i].phase);
         r.created = t->created;
-        r.cancelling = t->cancelling();
-        if (t->done() || t->destroyed) {
+        r.cancelling = live ? t->cancelling() : int(states[i].cancelRequests);
+        const bool endedByThen = live || states[i].terminal() || states[i].phase == TaskPhase::Destroyed;
+        if (endedByThen && (t->done() || t->destroyed)) {
             r.hasFinished = t->done();
             r.finished = t->finished;
             if (t->failed() || t->cancelled()) {
@@ -183,6 +203,24 @@ std::vector<TaskTableModel::Row> TaskTableModel::snapshot() const
         rows.push_back(std::move(r));
     }
     return rows;
+}
+
+void TaskTableModel::setTime(double t)
+{
+    if (t == m_asOf)
+        return;
+    m_asOf = t;
+    refresh();
+}
+
+void TaskTableModel::followLive()
+{
+    setTime(std::numeric_limits<double>::infinity());
+}
+
+bool TaskTableModel::isLive() const
+{
+    return std::isinf(m_asOf);
 }
 
 void TaskTableModel::refresh()

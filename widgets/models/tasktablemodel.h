@@ -11,6 +11,7 @@
 #include <QMap>
 #include <QPointer>
 
+#include <limits>
 #include <vector>
 
 namespace ascope {
@@ -52,6 +53,15 @@ public:
     // Brings the table up to date with the engine now (what progressed() triggers). Call it
     // after driving the engine directly (stepOnce, inject).
     void refresh();
+
+    // Scrubbing: shows the tasks as of virtual time t (after every event at time <= t): tasks
+    // created later are left out, states, awaited objects, cancel counts and results are those
+    // of that moment. The run may go on; the table stays at t until followLive().
+    void setTime(double t);
+    // Shows the run as it is now again (the default).
+    void followLive();
+    bool isLive() const;
+    double time() const { return m_asOf; } // infinity while live
 
     int rowForTask(const QString &name) const;        // -1 when unknown
     int firstRowForNode(const QString &nodeId) const; // -1 when the node has no task yet
@@ -95,6 +105,7 @@ private:
 
     QPointer<Engine> m_engine;
     std::vector<Row> m_rows;
+    double m_asOf = std::numeric_limits<double>::infinity();
 };
 
 } // namespace ascope
