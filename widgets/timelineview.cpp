@@ -4,6 +4,7 @@
 #include "tasktablemodel.h"
 
 #include <QHelpEvent>
+#include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
@@ -58,6 +59,7 @@ TimelineView::TimelineView(QWidget *parent)
     : QAbstractScrollArea(parent)
 {
     setMouseTracking(true);
+    setFocusPolicy(Qt::StrongFocus); // keys: +/- zoom, 0 or Home fits
     viewport()->setMouseTracking(true);
     viewport()->setAttribute(Qt::WA_OpaquePaintEvent);
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
@@ -646,6 +648,42 @@ void TimelineView::wheelEvent(QWheelEvent *e)
         return QAbstractScrollArea::wheelEvent(e);
     m_autoFit = false;
     m_scale.zoomAround(x, std::pow(2.0, delta / 240.0)); // one notch: x1.33
+    scaleChanged();
+    e->accept();
+}
+
+void TimelineView::mouseDoubleClickEvent(QMouseEvent *e)
+{
+    if (e->button() == Qt::LeftButton && e->position().x() >= kLabelWidth) {
+        fit();
+        e->accept();
+        return;
+    }
+    QAbstractScrollArea::mouseDoubleClickEvent(e);
+}
+
+void TimelineView::keyPressEvent(QKeyEvent *e)
+{
+    double factor = 0;
+    switch (e->key()) {
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+        factor = 2.0;
+        break;
+    case Qt::Key_Minus:
+        factor = 0.5;
+        break;
+    case Qt::Key_0:
+    case Qt::Key_Home:
+        fit();
+        e->accept();
+        return;
+    default:
+        QAbstractScrollArea::keyPressEvent(e);
+        return;
+    }
+    m_autoFit = false;
+    m_scale.zoomAround(std::clamp(double(timeToViewportX(m_cursor) - kLabelWidth), 0.0, double(timeWidth())), factor);
     scaleChanged();
     e->accept();
 }

@@ -71,6 +71,8 @@ protected:
     void mouseMoveEvent(QMouseEvent *e) override;
     void mouseReleaseEvent(QMouseEvent *e) override;
     void wheelEvent(QWheelEvent *e) override;
+    void mouseDoubleClickEvent(QMouseEvent *e) override; // in the time area: fit
+    void keyPressEvent(QKeyEvent *e) override;           // +/- zoom at the cursor, 0 or Home fits
     bool viewportEvent(QEvent *e) override;
     void scrollContentsBy(int dx, int dy) override;
 
