@@ -2,6 +2,7 @@
 
 #include "checkcommand.h"
 #include "exportcommand.h"
+#include "reportcommand.h"
 #include "runner.h"
 
 #include <QCommandLineParser>
@@ -29,6 +30,7 @@ struct Command {
     QString name;
     QString summary;
     int (*run)(const QStringList &args);
+    bool widgets = false; // draws views offscreen: main.cpp makes a QApplication (needsWidgets)
 };
 
 int runCommand(const QStringList &args);
@@ -40,6 +42,8 @@ const std::vector<Command> &commands()
         {u"check"_s, u"Run a scenario and list its diagnostics (leaks, deadlocks, lost errors...)."_s, &checkCommand},
         {u"export"_s, u"Export a scenario as a Perfetto trace, a Python asyncio program or its outcome."_s,
          &exportCommand},
+        {u"report"_s, u"Write the report of a run (PDF, HTML, PNG or SVG): outcome, graph, timeline, charts."_s,
+         &reportCommand, true},
     };
     return table;
 }
@@ -78,6 +82,7 @@ Usage:
   asyncscope [FILE] [--run] [--screenshot OUT.png] [--view VIEW]
                                                      open FILE (or a bundled example) in the window
   asyncscope run FILE [--outcome OUT.json]           run FILE headless and write its outcome
+  asyncscope report FILE -o OUT.pdf|.html|.png|.svg  write the report of FILE's run (no display needed)
   asyncscope COMMAND --help                          options of one command
   asyncscope --help | --version
 
@@ -205,6 +210,12 @@ Mode modeFor(const QStringList &arguments)
     if (commandWord.match(first).hasMatch() && !QFileInfo::exists(first))
         return Mode::Headless;
     return Mode::Gui;
+}
+
+bool needsWidgets(const QStringList &arguments)
+{
+    const Command *c = arguments.size() > 1 ? findCommand(arguments.at(1)) : nullptr;
+    return c && c->widgets;
 }
 
 bool wantsOffscreenPlatform(const QStringList &arguments)

@@ -1,6 +1,7 @@
 // The command line of asyncscope: which front end an invocation asks for (decided from argv
 // alone, before any QCoreApplication or QGuiApplication exists), and the headless subcommands.
-// Headless commands need only QCoreApplication: no display, no QT_QPA_PLATFORM.
+// Headless commands need only QCoreApplication (report: a QApplication on the offscreen
+// platform, see needsWidgets): no display, no QT_QPA_PLATFORM.
 #pragma once
 
 #include <QCommandLineParser>
@@ -22,6 +23,12 @@ enum class Mode { Gui, Headless };
 // Headless when the first argument names a subcommand (or looks like one: a bare word that is
 // not an existing file), or when --help/--version is asked for; otherwise the GUI.
 Mode modeFor(const QStringList &arguments);
+
+// True when a headless invocation names a command that draws views (report): the caller then
+// constructs a QApplication instead of a QCoreApplication, on the offscreen platform unless
+// QT_QPA_PLATFORM names another (no window is ever shown, and the pictures do not depend on a
+// display's resolution).
+bool needsWidgets(const QStringList &arguments);
 
 // True when the GUI is asked for a screenshot with no display to show it on: the caller then
 // selects the offscreen platform before constructing QApplication.

@@ -1,5 +1,6 @@
 // Entry point: decides between the headless command line (QCoreApplication, no display) and
-// the window (QApplication) before constructing either.
+// the window (QApplication) before constructing either; `report` draws views offscreen, under a
+// QApplication on the offscreen platform.
 #include "cli.h"
 #include "mainwindow.h"
 
@@ -77,6 +78,13 @@ int main(int argc, char **argv)
         rawArguments << QString::fromLocal8Bit(argv[i]);
 
     if (ascope::cli::modeFor(rawArguments) == ascope::cli::Mode::Headless) {
+        if (ascope::cli::needsWidgets(rawArguments)) {
+            if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+                qputenv("QT_QPA_PLATFORM", "offscreen");
+            QApplication app(argc, argv);
+            describeApplication();
+            return ascope::cli::runHeadless(QApplication::arguments());
+        }
         QCoreApplication app(argc, argv);
         describeApplication();
         return ascope::cli::runHeadless(QCoreApplication::arguments());

@@ -40,6 +40,8 @@ namespace {
 constexpr qreal kLongPictureWidth = 960; // pixels: content of the PNG/SVG picture
 constexpr qreal kLongPictureMargin = 24;
 constexpr int kPdfResolution = 300;
+// The most of a PDF page a picture takes: its heading and note fit above it on the same page.
+constexpr qreal kPdfPictureShare = 0.8;
 
 const QColor kInk(0x21, 0x21, 0x21);
 const QColor kMuted(0x75, 0x75, 0x75);
@@ -113,6 +115,16 @@ void drawText(QPainter &p, const QFont &font, const QColor &colour, const QRectF
     p.drawText(r, flags | Qt::AlignLeft | Qt::AlignTop, text);
 }
 
+// Table cells wrap between words; a word wider than its column (a long task name, a path) would
+// spill into the next one, so such a cell wraps anywhere instead.
+int cellFlags(const QFontMetricsF &metrics, const QString &text, qreal width)
+{
+    const QStringList words = text.split(u' ', Qt::SkipEmptyParts);
+    const bool wordsFit = std::all_of(words.cbegin(), words.cend(),
+                                      [&](const QString &w) { return metrics.horizontalAdvance(w) <= width; });
+    return wordsFit ? int(Qt::TextWordWrap) : int(Qt::TextWrapAnywhere);
+}
+
 // Columns: natural widths when they fit (the last column takes the rest); otherwise narrow
 // columns keep their width and the wide ones share what is left in proportion.
 std::vector<qreal> columnWidths(const Style &s, const ReportSection &section, qreal width, qreal pad)
@@ -128,7 +140,7 @@ std::vector<qreal> columnWidths(const Style &s, const ReportSection &section, qr
             natural[c] = std::max(natural[c], body.horizontalAdvance(row[c].text));
     }
     for (qreal &w : natural)
-        w += 2 * pad;
+        w += 2 * pad + s.pt(1); // a text exactly as wide as its cell may still wrap on rounding
     qreal sum = 0;
     for (qreal w : natural)
         sum += w;
@@ -146,6 +158,32 @@ std::vector<qreal> columnWidths(const Style &s, const ReportSection &section, qr
             w = w * rest / wide;
     }
     return natural;
+}
+
+// Views size their text in points, and a painter resolves points on its own device: drawn straight
+// onto a 300 dpi PDF, a scene's text comes out three times too large for its boxes and a chart
+// loses its labels. (An SVG round trip keeps the vectors but Qt 6.4's SVG renderer drops pattern
+// brushes.) So on such a device the picture is drawn at 96 dpi into an image with as many pixels
+// as `target` covers on the device, and that image is placed: it looks as it does on screen.
+void paintAt96Dpi(QPainter &p, QSizeF size, const std::function<void(QPainter *, const QRectF &)> &paint,
+                  const QRectF &target)
+{
+    if (p.device()->logicalDpiY() == 96) {
+        paint(&p, target);
+        return;
+    }
+    const qreal ratio = std::clamp(target.width() / size.width(), 1.0, 4.0);
+    QImage image((size * ratio).toSize(), QImage::Format_RGB32);
+    if (image.isNull())
+        return;
+    image.setDevicePixelRatio(ratio);
+    image.fill(Qt::white);
+    QPainter q(&image);
+    q.setRenderHint(QPainter::Antialiasing);
+    q.setRenderHint(QPainter::TextAntialiasing);
+    paint(&q, QRectF(QPointF(), size));
+    q.end();
+    p.drawImage(target, image);
 }
 
 // Turns sections into blocks for a content `width`; pictures are never taller than `maxPicture`.
@@ -183,9 +221,10 @@ public:
     void section(const ReportSection &sec)
     {
         heading(sec.title);
-        if (!sec.text.isEmpty())
-            paragraph(sec.text, sec.kind == ReportSection::Kind::Text ? m_s.body : m_s.small,
-                      sec.kind == ReportSection::Kind::Text ? kInk : kMuted);
+        if (!sec.text.isEmpty()) {
+            const bool note = sec.kind != ReportSection::Kind::Text; // goes on the page of what it describes
+            paragraph(sec.text, note ? m_s.small : m_s.body, note ? kMuted : kInk, note);
+        }
         switch (sec.kind) {
         case ReportSection::Kind::Text:
             break;
@@ -227,11 +266,12 @@ private:
              [st = m_s, title](QPainter &p, const QRectF &rc) { drawText(p, st.heading, kAccent, rc, title); }});
     }
 
-    void paragraph(const QString &text, const QFont &font, const QColor &colour)
+    void paragraph(const QString &text, const QFont &font, const QColor &colour, bool keepWithNext = false)
     {
         const QFont f = font;
         const qreal h = m_s.textHeight(f, m_width, text) + m_s.pt(3);
-        add({h, 0, false, -1, [f, text, colour](QPainter &p, const QRectF &rc) { drawText(p, f, colour, rc, text); }});
+        add({h, 0, keepWithNext, -1,
+             [f, text, colour](QPainter &p, const QRectF &rc) { drawText(p, f, colour, rc, text); }});
     }
 
     void facts(const ReportSection &sec)
@@ -259,23 +299,28 @@ private:
             return;
         const qreal pad = m_s.pt(3);
         const std::vector<qreal> widths = columnWidths(m_s, sec, m_width, pad);
-        const int flags = Qt::TextWordWrap | Qt::TextWrapAnywhere;
         auto rowHeight = [&](const QFont &font, auto textOf, size_t n) {
+            const QFontMetricsF metrics = m_s.metrics(font);
             qreal h = 0;
-            for (size_t c = 0; c < widths.size() && c < n; ++c)
-                h = std::max(h, m_s.textHeight(font, widths[c] - 2 * pad, textOf(c), flags));
+            for (size_t c = 0; c < widths.size() && c < n; ++c) {
+                const qreal w = widths[c] - 2 * pad;
+                h = std::max(h, m_s.textHeight(font, w, textOf(c), cellFlags(metrics, textOf(c), w)));
+            }
             return h + 2 * pad;
         };
         const QStringList header = sec.header;
         const qreal headerH = rowHeight(
             m_s.bold, [&](size_t c) { return header[qsizetype(c)]; }, size_t(header.size()));
         const int headerIndex = int(blocks.size());
-        add({headerH, m_s.pt(2), true, -1, [st = m_s, header, widths, pad, flags](QPainter &p, const QRectF &rc) {
+        add({headerH, m_s.pt(2), true, -1, [st = m_s, header, widths, pad](QPainter &p, const QRectF &rc) {
                  p.fillRect(rc, kHeaderFill);
+                 const QFontMetricsF metrics = st.metrics(st.bold);
                  qreal x = rc.x();
                  for (size_t c = 0; c < widths.size(); ++c) {
-                     drawText(p, st.bold, kInk, QRectF(x + pad, rc.y() + pad, widths[c] - 2 * pad, rc.height()),
-                              header[qsizetype(c)], flags);
+                     const qreal w = widths[c] - 2 * pad;
+                     const QString &text = header[qsizetype(c)];
+                     drawText(p, st.bold, kInk, QRectF(x + pad, rc.y() + pad, w, rc.height()), text,
+                              cellFlags(metrics, text, w));
                      x += widths[c];
                  }
                  p.setPen(QPen(kRule, st.pt(0.8)));
@@ -286,14 +331,16 @@ private:
             const qreal h = rowHeight(
                 m_s.body, [&](size_t c) { return row[c].text; }, row.size());
             const bool stripe = r % 2 == 1;
-            add({h, 0, false, headerIndex, [st = m_s, row, widths, pad, flags, stripe](QPainter &p, const QRectF &rc) {
+            add({h, 0, false, headerIndex, [st = m_s, row, widths, pad, stripe](QPainter &p, const QRectF &rc) {
                      if (stripe)
                          p.fillRect(rc, kStripe);
+                     const QFontMetricsF metrics = st.metrics(st.body);
                      qreal x = rc.x();
                      for (size_t c = 0; c < widths.size() && c < row.size(); ++c) {
                          const QColor colour = row[c].colour.isValid() ? row[c].colour : kInk;
-                         drawText(p, st.body, colour, QRectF(x + pad, rc.y() + pad, widths[c] - 2 * pad, rc.height()),
-                                  row[c].text, flags);
+                         const qreal w = widths[c] - 2 * pad;
+                         drawText(p, st.body, colour, QRectF(x + pad, rc.y() + pad, w, rc.height()), row[c].text,
+                                  cellFlags(metrics, row[c].text, w));
                          x += widths[c];
                      }
                      p.setPen(QPen(kHeaderFill, st.pt(0.5)));
@@ -315,12 +362,13 @@ private:
             scale = (m_maxPicture - 2 * frame) / pic.size.height();
         const QSizeF shown = pic.size * scale;
         const auto paint = pic.paint;
-        add({shown.height() + 2 * frame, m_s.pt(4), false, -1, [paint, shown, frame](QPainter &p, const QRectF &rc) {
+        add({shown.height() + 2 * frame, m_s.pt(4), false, -1,
+             [paint, size = pic.size, shown, frame](QPainter &p, const QRectF &rc) {
                  const QRectF target(rc.x() + (rc.width() - shown.width()) / 2, rc.y() + frame, shown.width(),
                                      shown.height());
                  p.save();
                  p.setClipRect(target);
-                 paint(&p, target);
+                 paintAt96Dpi(p, size, paint, target);
                  p.restore();
                  p.setPen(QPen(kRule, frame));
                  p.setBrush(Qt::NoBrush);
@@ -356,9 +404,10 @@ std::vector<Page> paginate(const std::vector<Block> &blocks, qreal pageHeight)
     qreal y = 0;
     for (size_t i = 0; i < blocks.size(); ++i) {
         const Block &b = blocks[i];
+        // A heading, the note under it and the first block after them go on one page together.
         qreal need = (y > 0 ? b.spaceBefore : 0) + b.height;
-        if (b.keepWithNext && i + 1 < blocks.size())
-            need += blocks[i + 1].spaceBefore + blocks[i + 1].height;
+        for (size_t j = i; blocks[j].keepWithNext && j + 1 < blocks.size(); ++j)
+            need += blocks[j + 1].spaceBefore + blocks[j + 1].height;
         if (y > 0 && y + need > pageHeight) {
             pages.emplace_back();
             y = 0;
@@ -720,7 +769,7 @@ int Report::pdfPageCount() const
     setUpPdf(pdf, m_title);
     const Style style(&pdf);
     const PdfGeometry g = pdfGeometry(pdf, style);
-    return int(paginate(layoutReport(*this, style, g.width, g.bodyHeight), g.bodyHeight).size());
+    return int(paginate(layoutReport(*this, style, g.width, g.bodyHeight * kPdfPictureShare), g.bodyHeight).size());
 }
 
 QString Report::writePdf(const QString &path, const ReportProgress &progress) const
@@ -730,7 +779,7 @@ QString Report::writePdf(const QString &path, const ReportProgress &progress) co
         setUpPdf(pdf, m_title);
         const Style style(&pdf);
         const PdfGeometry g = pdfGeometry(pdf, style);
-        const std::vector<Block> blocks = layoutReport(*this, style, g.width, g.bodyHeight);
+        const std::vector<Block> blocks = layoutReport(*this, style, g.width, g.bodyHeight * kPdfPictureShare);
         const std::vector<Page> pages = paginate(blocks, g.bodyHeight);
         const int n = int(pages.size());
         QPainter painter;
@@ -1056,30 +1105,15 @@ ReportSection diagnosticsSection(const Engine &engine)
         if (!f.chain.isEmpty())
             message += u" ["_s + f.chain.join(u" → "_s) + u']';
         rows.push_back({{QString::fromLatin1(severityName(f.severity)), colour},
-                        {QString::fromLatin1(findingKindName(f.kind)), {}},
-                        {f.task, {}},
                         {timeText(f.time), {}},
+                        {QString::fromLatin1(findingKindName(f.kind)).replace(u'_', u' '), {}},
+                        {f.task.isEmpty() ? u"—"_s : f.task, {}},
                         {message, {}}});
     }
-    ReportSection s = tableSection(tr("Findings"), {tr("Severity"), tr("Kind"), tr("Task"), tr("Time (s)"), tr("What")},
-                                   std::move(rows));
+    ReportSection s = tableSection(
+        tr("Findings"), {tr("Severity"), tr("Time (s)"), tr("Kind"), tr("Task"), tr("Message")}, std::move(rows));
     s.text = tr("What asyncio's debug mode and warnings would point at, by virtual time.");
     return s;
-}
-
-Report runReport(Engine &engine, const QString &filePath, std::vector<ReportSection> views)
-{
-    const QString name = engine.runtime().graph().name;
-    Report r(name.isEmpty() ? QFileInfo(filePath).fileName() : name);
-    r.setSubject(filePath);
-    r.addSection(summarySection(engine, filePath));
-    r.addSection(outcomeSection(engine));
-    for (ReportSection &v : views)
-        r.addSection(std::move(v));
-    r.addSection(diagnosticsSection(engine));
-    r.addSection(outcomeDiagnosticsSection(engine));
-    r.addSection(eventLogSection(engine));
-    return r;
 }
 
 QString askReportFileName(QWidget *parent, const QString &baseName)

@@ -55,8 +55,8 @@ ReportSection tableSection(const QString &title, const QStringList &header, std:
 // Every row of a table model (DisplayRole, ForegroundRole colours, the horizontal header);
 // `columns` picks and orders columns (empty: all).
 ReportSection modelSection(const QString &title, const QAbstractItemModel &model, const QList<int> &columns = {});
-// The widget as drawn when the report is written (vector in PDF and SVG). The widget must
-// outlive the writes; a deleted widget leaves an empty frame.
+// The widget as drawn when the report is written (vector in SVG and HTML; in a PDF an image at the printed resolution).
+// The widget must outlive the writes; a deleted widget leaves an empty frame.
 ReportSection widgetSection(const QString &title, QWidget *widget);
 // Every item of the scene (the whole graph, not only the part a view scrolls to).
 ReportSection sceneSection(const QString &title, QGraphicsScene *scene);
@@ -110,12 +110,10 @@ ReportSection outcomeDiagnosticsSection(const Engine &engine); // pending at exi
 ReportSection eventLogSection(const Engine &engine, int head = 40, int tail = 20);
 QString eventLine(const Engine &engine, size_t index);
 
-// The findings of diagnose() (engine/diagnostics.h): severity, kind, task, node, time, message.
+// The findings of diagnose() (engine/diagnostics.h): severity, time, kind, task, message.
 ReportSection diagnosticsSection(const Engine &engine);
 
-// The whole report of a run: title, date, file, summary, outcome, `views` (pictures and
-// tables of the views, in order), diagnostics, event-log excerpt.
-Report runReport(Engine &engine, const QString &filePath, std::vector<ReportSection> views = {});
+// The whole report of a run, with pictures of its views: runReport() in widgets/runreport.h.
 
 // --- the GUI's File > Export report ---------------------------------------------------------
 

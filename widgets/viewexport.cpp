@@ -143,6 +143,17 @@ QString writeAtomically(const QString &path, const std::function<QString(QIODevi
     return {};
 }
 
+QString checkWritable(const QString &path)
+{
+    if (path.isEmpty())
+        return u"(no file name): cannot write to an empty path"_s;
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return openError(path, file);
+    file.cancelWriting();
+    return {};
+}
+
 QString writeFileAtomically(const QString &path, const QByteArray &bytes)
 {
     return writeAtomically(

@@ -45,6 +45,10 @@ QString saveScenePicture(QGraphicsScene *scene, const QString &path, qreal ratio
 // Opens a QSaveFile on `path`, lets `write` fill it (returning "" or why it failed: then
 // nothing is committed) and commits. "<path>: <reason>" on failure, "" on success.
 QString writeAtomically(const QString &path, const std::function<QString(QIODevice *)> &write);
+// Whether writeAtomically(path, ...) could start now (a QSaveFile opens there): "" or
+// "<path>: <reason>" as writeAtomically words it. Leaves nothing behind; lets a command fail on
+// an unwritable output before doing the work.
+QString checkWritable(const QString &path);
 // Atomic writes of finished bytes / a PNG image; "<path>: <reason>" on failure.
 QString writeFileAtomically(const QString &path, const QByteArray &bytes);
 QString savePng(const QImage &image, const QString &path);
