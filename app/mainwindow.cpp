@@ -3,6 +3,10 @@
 #include "awaitgraphview.h"
 #include "chartsview.h"
 #include "diagnosticspanel.h"
+#include "perfettoexport.h"
+#include "pythonexport.h"
+#include "report.h"
+#include "runreport.h"
 #include "timelineview.h"
 
 #include "graphdocument.h"
@@ -348,6 +352,23 @@ void MainWindow::createActions()
                                 tr("Save the task graph under a new name"));
     setShortcuts(m_saveAsAction, {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)});
     connect(m_saveAsAction, &QAction::triggered, this, &MainWindow::saveAs);
+    m_exportReportAction = makeAction(this, u"actionExportReport"_s, tr("&Report…"), u"document-export"_s,
+                                      tr("Export a report of the run: PDF, HTML, PNG or SVG"));
+    setShortcuts(m_exportReportAction, {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E)});
+    connect(m_exportReportAction, &QAction::triggered, this, &MainWindow::exportReport);
+    m_exportPictureAction = makeAction(this, u"actionExportPicture"_s, tr("&Picture…"), u"image-x-generic"_s,
+                                       tr("Save the window or the view in use as PNG (1x, 2x) or SVG"));
+    setShortcuts(m_exportPictureAction, {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P)});
+    connect(m_exportPictureAction, &QAction::triggered, this, &MainWindow::exportPicture);
+    m_exportPerfettoAction = makeAction(this, u"actionExportPerfetto"_s, tr("Perfetto &Trace…"), QString(),
+                                        tr("The run as a trace for ui.perfetto.dev or chrome://tracing"));
+    connect(m_exportPerfettoAction, &QAction::triggered, this, &MainWindow::exportPerfetto);
+    m_exportPythonAction = makeAction(this, u"actionExportPython"_s, tr("P&ython Program…"), QString(),
+                                      tr("The graph as a plain asyncio program (python3 FILE.py)"));
+    connect(m_exportPythonAction, &QAction::triggered, this, &MainWindow::exportPython);
+    m_exportOutcomeAction = makeAction(this, u"actionExportOutcome"_s, tr("&Outcome…"), QString(),
+                                       tr("The run's outcome (asyncgraph-outcome/1 JSON)"));
+    connect(m_exportOutcomeAction, &QAction::triggered, this, &MainWindow::exportOutcome);
     m_quitAction = makeAction(this, u"actionQuit"_s, tr("&Quit"), u"application-exit"_s, tr("Quit asyncscope"));
     setShortcuts(m_quitAction, {QKeySequence(Qt::CTRL | Qt::Key_Q)});
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
@@ -459,6 +480,12 @@ void MainWindow::createMenus()
     file->addSeparator();
     file->addAction(m_saveAction);
     file->addAction(m_saveAsAction);
+    file->addSeparator();
+    QMenu *exportMenu = file->addMenu(tr("E&xport"));
+    exportMenu->setObjectName(u"exportMenu"_s);
+    exportMenu->addActions({m_exportReportAction, m_exportPictureAction});
+    exportMenu->addSeparator();
+    exportMenu->addActions({m_exportPerfettoAction, m_exportPythonAction, m_exportOutcomeAction});
     file->addSeparator();
     file->addAction(m_quitAction);
     rebuildRecentMenu();
@@ -718,6 +745,130 @@ MainWindow::RecoveryChoice MainWindow::askRecovery(const Autosaver::Recovery &re
     if (box.clickedButton() == discard)
         return RecoveryChoice::Discard;
     return RecoveryChoice::Later;
+}
+
+// ------------------------------------------------------------------------------------ export
+
+Engine *MainWindow::engineForExport(bool finished)
+{
+    if (!m_engine || (finished && !m_engine->isFinished())) {
+        if (!m_engine) {
+            runToEndNow();
+        } else {
+            // The outcome is the end of a run: finish this one (its injections so far kept).
+            m_driver->stop();
+            m_engine->pause();
+            m_mode = RunMode::Running;
+            m_engine->runSync();
+            refreshViews();
+            updateRunViews();
+        }
+    } else if (m_engine && !m_engine->isFinished()) {
+        pause(); // report the run as far as it got, not a moving target
+    }
+    return m_engine; // nullptr: the graph is invalid (the status bar says why)
+}
+
+QString MainWindow::exportBaseName() const
+{
+    const QString path = m_doc->filePath();
+    if (path.isEmpty() || path.startsWith(u':'))
+        return path.isEmpty() ? u"untitled"_s : QFileInfo(path).completeBaseName();
+    return QFileInfo(path).absoluteDir().filePath(QFileInfo(path).completeBaseName());
+}
+
+void MainWindow::writeExport(ExportKind kind, const std::function<QString(const QString &path)> &write)
+{
+    static const char *const suffixes[] = {".pdf", ".perfetto.json", ".py", ".outcome.json"};
+    const QString path = askExportFileName(kind, exportBaseName() + QLatin1StringView(suffixes[int(kind)]));
+    if (path.isEmpty())
+        return;
+    const QString error = write(path);
+    if (!error.isEmpty()) {
+        reportError(tr("Cannot export"), error);
+        return;
+    }
+    statusBar()->showMessage(tr("Exported to %1").arg(QDir::toNativeSeparators(path)), 8000);
+}
+
+void MainWindow::exportReport()
+{
+    Engine *e = engineForExport(false);
+    if (!e)
+        return;
+    writeExport(ExportKind::Report, [this, e](const QString &path) {
+        RunReportViews views;
+        views.graph = m_editor->scene();
+        views.timeline = m_timeline;
+        views.charts = m_charts;
+        const Report report = runReport(*e, m_doc->filePath(), views);
+        return writeReportWithProgress(report, path, this);
+    });
+}
+
+void MainWindow::exportPicture()
+{
+    QWidget *view = focusedView(this);
+    QString viewName;
+    if (auto *dock = qobject_cast<QDockWidget *>(view ? view->parentWidget() : nullptr))
+        viewName = dock->windowTitle();
+    else
+        viewName = tr("Graph editor");
+    const std::optional<PictureRequest> request = askPicture(viewName, exportBaseName());
+    if (!request)
+        return;
+    QWidget *target = request->wholeWindow ? static_cast<QWidget *>(this) : (view ? view : m_editor);
+    const QString error = saveWidgetPicture(target, request->path, request->ratio);
+    if (!error.isEmpty()) {
+        reportError(tr("Cannot save picture"), error);
+        return;
+    }
+    statusBar()->showMessage(tr("Picture saved to %1").arg(QDir::toNativeSeparators(request->path)), 8000);
+}
+
+void MainWindow::exportPerfetto()
+{
+    Engine *e = engineForExport(false);
+    if (!e)
+        return;
+    writeExport(ExportKind::Perfetto,
+                [e](const QString &path) { return writeFileAtomically(path, perfettoTrace(*e)); });
+}
+
+void MainWindow::exportPython()
+{
+    QString error;
+    const std::shared_ptr<const Graph> graph = m_doc->compile(&error);
+    if (!graph) {
+        reportError(tr("Cannot export"), error);
+        return;
+    }
+    writeExport(ExportKind::Python,
+                [graph](const QString &path) { return writeFileAtomically(path, pythonProgram(*graph).toUtf8()); });
+}
+
+void MainWindow::exportOutcome()
+{
+    Engine *e = engineForExport(true);
+    if (!e)
+        return;
+    writeExport(ExportKind::Outcome, [e](const QString &path) {
+        return writeFileAtomically(path, QJsonDocument(e->outcome()).toJson(QJsonDocument::Indented));
+    });
+}
+
+QString MainWindow::askExportFileName(ExportKind kind, const QString &suggested)
+{
+    if (kind == ExportKind::Report)
+        return askReportFileName(this, QFileInfo(suggested).path() + u'/' + QFileInfo(suggested).completeBaseName());
+    static const char *const filters[]
+        = {"", "Perfetto / Chrome trace (*.json)", "Python program (*.py)", "Outcome (*.json)"};
+    return QFileDialog::getSaveFileName(this, tr("Export"), suggested, tr(filters[int(kind)]));
+}
+
+std::optional<PictureRequest> MainWindow::askPicture(const QString &viewName, const QString &suggested)
+{
+    return askPictureFile(this, viewName, suggested);
 }
 
 MainWindow::SaveChoice MainWindow::askSaveChanges()

@@ -10,11 +10,13 @@
 
 #include "autosaver.h"
 #include "engine.h"
+#include "viewexport.h"
 
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>
 
+#include <functional>
 #include <optional>
 
 class QAction;
@@ -45,6 +47,7 @@ class MainWindow : public QMainWindow
 public:
     enum class SaveChoice { Save, Discard, Cancel };
     enum class RecoveryChoice { Recover, Discard, Later };
+    enum class ExportKind { Report, Perfetto, Python, Outcome };
     enum class RunMode { Idle, Running, Playing, RunningToTime, Paused, Finished };
 
     // The example opened when no file is given.
@@ -92,6 +95,16 @@ public Q_SLOTS:
     bool saveAs();
     // Offers the unsaved edits a crashed session left (newest first), one question each.
     void offerRecovery();
+    // File > Export: a report of the run (PDF, HTML, PNG, SVG) with pictures of the views as
+    // shown; a picture of the window or of the view in use (PNG 1x/2x, SVG); the run as a
+    // Perfetto trace; the graph as a Python program; the outcome. A graph not run yet is run to
+    // the end first (the outcome also finishes a paused run). Errors name the file; nothing is
+    // written then and the document is untouched.
+    void exportReport();
+    void exportPicture();
+    void exportPerfetto();
+    void exportPython();
+    void exportOutcome();
     // Run
     void run();  // virtual time to the end
     void play(); // real time x speed
@@ -137,6 +150,10 @@ protected:
     virtual std::optional<Injection> askInjection(Injection::Kind kind, const QString &target);
     virtual void reportError(const QString &title, const QString &text);
     virtual RecoveryChoice askRecovery(const Autosaver::Recovery &recovery);
+    // Where to export (empty: the user cancelled); `suggested` is a file name to start from.
+    virtual QString askExportFileName(ExportKind kind, const QString &suggested);
+    // A picture: the file, and the window or the view in use. nullopt: the user cancelled.
+    virtual std::optional<PictureRequest> askPicture(const QString &viewName, const QString &suggested);
 
     void closeEvent(QCloseEvent *event) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
@@ -174,7 +191,10 @@ private:
     void inject(Injection in);
     bool runIsOver() const;
 
-    void refreshViews(); // every view of the run, after driving the engine directly
+    void refreshViews();                    // every view of the run, after driving the engine directly
+    Engine *engineForExport(bool finished); // the run to export (run now when there is none)
+    QString exportBaseName() const;         // the graph file's base name, or "untitled"
+    void writeExport(ExportKind kind, const std::function<QString(const QString &path)> &write);
     void attachViews(Engine *engine);
     void onFindingActivated(const QString &task, const QString &node, double time);
     void onTaskRowChanged();
@@ -241,6 +261,11 @@ private:
     QAction *m_dropAction = nullptr;
     QAction *m_collectAction = nullptr;
     QAction *m_liveAction = nullptr;
+    QAction *m_exportReportAction = nullptr;
+    QAction *m_exportPictureAction = nullptr;
+    QAction *m_exportPerfettoAction = nullptr;
+    QAction *m_exportPythonAction = nullptr;
+    QAction *m_exportOutcomeAction = nullptr;
 };
 
 } // namespace ascope

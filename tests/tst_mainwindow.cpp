@@ -56,6 +56,9 @@ public:
     QStringList errors;
     RecoveryChoice recoveryAnswer = RecoveryChoice::Later;
     QStringList recoveryAsks; // display names asked about
+    QString exportAnswer;     // the file an export goes to
+    QStringList exportSuggestions;
+    std::optional<PictureRequest> pictureAnswer;
 
 protected:
     RecoveryChoice askRecovery(const Autosaver::Recovery &r) override
@@ -69,6 +72,12 @@ protected:
         return saveAnswer;
     }
     QString askOpenFileName() override { return openAnswer; }
+    QString askExportFileName(ExportKind, const QString &suggested) override
+    {
+        exportSuggestions << suggested;
+        return exportAnswer;
+    }
+    std::optional<PictureRequest> askPicture(const QString &, const QString &) override { return pictureAnswer; }
     QString askSaveFileName() override { return saveAsAnswer; }
     std::optional<double> askRunToTime(double) override { return runToAnswer; }
     std::optional<Injection> askInjection(Injection::Kind kind, const QString &target) override
@@ -699,6 +708,54 @@ private Q_SLOTS:
         QVERIFY(drop.isAccepted());
         QTRY_COMPARE(w.filePath(), path);
         delete mime;
+    }
+
+    void exports_data()
+    {
+        QTest::addColumn<QString>("what");
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QByteArray>("expected"); // bytes the file holds
+        QTest::newRow("report as PDF") << u"Report"_s << u"report.pdf"_s << QByteArray("%PDF");
+        QTest::newRow("report as HTML") << u"Report"_s << u"report.html"_s << QByteArray("<svg");
+        QTest::newRow("perfetto trace") << u"Perfetto"_s << u"run.json"_s << QByteArray("\"traceEvents\"");
+        QTest::newRow("python program") << u"Python"_s << u"graph.py"_s << QByteArray("import asyncio");
+        QTest::newRow("outcome") << u"Outcome"_s << u"outcome.json"_s << QByteArray("asyncgraph-outcome/1");
+        QTest::newRow("picture of the window") << u"Picture"_s << u"window.png"_s << QByteArray("\x89PNG");
+        QTest::newRow("picture as SVG") << u"Picture"_s << u"window.svg"_s << QByteArray("<svg");
+    }
+
+    // File > Export on a graph that was not run yet: it is run, the file is written, the
+    // document stays as it was; an unwritable path is an error naming it, and nothing is written.
+    void exports()
+    {
+        QFETCH(QString, what);
+        QFETCH(QString, file);
+        QFETCH(QByteArray, expected);
+        TestWindow w;
+        w.show();
+        QVERIFY(w.openPath(examplePath(u"taskgroup-cancel-child.json"_s)));
+        const QByteArray before = w.document()->toJson();
+        const QString path = m_tmp.filePath(file);
+        QFile::remove(path);
+        w.exportAnswer = path;
+        w.pictureAnswer = PictureRequest{path, true, 1.0};
+        QAction *a = action(w, qPrintable(u"actionExport"_s + what));
+        a->trigger();
+        QVERIFY2(w.errors.isEmpty(), qPrintable(w.errors.join(u'\n')));
+        QVERIFY(QFile::exists(path));
+        QVERIFY(readAll(path).contains(expected));
+        if (what != u"Python" && what != u"Picture")
+            QVERIFY(w.engine() && w.engine()->isFinished());
+        QCOMPARE(w.document()->toJson(), before);
+        QVERIFY(!w.isWindowModified());
+
+        const QString bad = m_tmp.filePath(u"no-such-dir/"_s + file);
+        w.exportAnswer = bad;
+        w.pictureAnswer = PictureRequest{bad, true, 1.0};
+        a->trigger();
+        QCOMPARE(w.errors.size(), 1);
+        QVERIFY2(w.errors.first().contains(bad), qPrintable(w.errors.first()));
+        QVERIFY(!QFile::exists(bad));
     }
 
     void autosaveAndRecovery_data()
