@@ -565,7 +565,8 @@ tbody tr:nth-child(even) { background: #f7f8f9; }
 table.facts { width: auto; }
 table.facts th { background: none; padding-right: 2em; }
 figure { margin: 0.5em 0; border: 1px solid #bdbdbd; }
-figure svg { display: block; width: 100%; height: auto; }
+figure svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+figure svg [font-family="Sans Serif"] { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; }
 pre { font-size: 0.8em; background: #f7f8f9; padding: 0.8em; overflow-x: auto; }
 footer { color: #757575; font-size: 0.8em; margin-top: 3em; border-top: 1px solid #bdbdbd; padding-top: 0.5em; }
 )";
