@@ -4,6 +4,11 @@
 // zoom, scroll position, collapsed rows); `asyncscope report` and tests pass OffscreenRunViews,
 // views made for the report that show the whole run. Needs a QApplication (views are widgets);
 // the offscreen platform is enough.
+//
+// File > Export report in the main window, with its own views:
+//     const QString path = askReportFileName(this, baseName);           // report.h
+//     const RunReportViews views{m_editor->scene(), m_timeline, m_charts, {}};
+//     const QString error = writeReportWithProgress(runReport(*m_engine, filePath(), views), path, this);
 #pragma once
 
 #include "report.h"
