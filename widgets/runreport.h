@@ -40,6 +40,9 @@ struct RunReportViews {
 struct RunReportOptions {
     int eventLogHead = 40; // first trace events listed
     int eventLogTail = 20; // last trace events listed
+    // Longer tables (tasks, findings) are cut there, with a note: the report of a run of 100,000
+    // tasks stays a document one can read (the task table and `asyncscope run` have every row).
+    int maxTableRows = 1000;
 };
 
 // The whole report of `engine`'s run of the graph file `filePath`: title (the scenario name, or
