@@ -6,6 +6,12 @@ install(FILES ${CMAKE_CURRENT_LIST_DIR}/asyncscope.desktop
         DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/asyncscope.svg
         DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
+# The asyncgraph file type (application/x-asyncgraph+json) and the AppStream metadata; Debian's
+# shared-mime-info and appstream triggers pick them up on install.
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/asyncscope-mime.xml
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/mime/packages RENAME asyncscope.xml)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/io.github.asyncscope.metainfo.xml
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/metainfo)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/resources/examples/
         DESTINATION ${CMAKE_INSTALL_DATADIR}/asyncscope/examples
         FILES_MATCHING PATTERN "*.json")

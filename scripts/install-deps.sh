@@ -10,6 +10,7 @@ packages=(
     python3                                             # the reference oracle used by conformance
     clang-format                                        # .clang-format is checked in CI
     xvfb xauth                                          # a real window on a headless machine
+    poppler-utils                                       # pdftotext/pdftoppm: the report tests read PDFs
 )
 
 missing=()

@@ -338,6 +338,13 @@ private Q_SLOTS:
         QCOMPARE(log.lines.size(), 1 + 3 + 1 + 2); // header, head, "... left out ...", tail
         QVERIFY(r.pdfPageCount() >= 2);
 
+        // Long tables are cut, and say so.
+        const ascope::Report cut = ascope::runReport(engine, u"07.json"_s, {}, {40, 20, 4});
+        const ascope::ReportSection &tasks = cut.sections().at(1);
+        QCOMPARE(tasks.rows.size(), size_t(4));
+        QVERIFY2(tasks.text.endsWith(u"The first 4 of 6 rows."_s), qPrintable(tasks.text));
+        QCOMPARE(cut.sections().at(2).rows.size(), size_t(4)); // findings: 6, cut to 4
+
         // Views left out are left out of the report.
         const ascope::Report bare = ascope::runReport(engine, u"07.json"_s);
         QCOMPARE(bare.sections().size(), size_t(5));

@@ -168,6 +168,40 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo(path).isFile());
     }
 
+    void checkWritableLeavesNothing_data()
+    {
+        QTest::addColumn<QString>("relative");
+        QTest::addColumn<QString>("reason"); // empty: writable
+        QTest::newRow("new file") << u"report.pdf"_s << QString();
+        QTest::newRow("existing file") << u"plain.txt"_s << QString();
+        QTest::newRow("missing directory") << u"no/such/dir/report.pdf"_s << u"directory does not exist"_s;
+        QTest::newRow("a directory") << u"sub.png"_s << u"is a directory"_s;
+    }
+    void checkWritableLeavesNothing()
+    {
+        QFETCH(QString, relative);
+        QFETCH(QString, reason);
+        QTemporaryDir dir;
+        QFile plain(dir.filePath(u"plain.txt"_s));
+        QVERIFY(plain.open(QIODevice::WriteOnly));
+        QCOMPARE(plain.write("kept"), qint64(4));
+        plain.close();
+        QVERIFY(QDir(dir.path()).mkdir(u"sub.png"_s));
+        const QString path = dir.filePath(relative);
+        const QString error = ascope::checkWritable(path);
+        if (reason.isEmpty()) {
+            QVERIFY2(error.isEmpty(), qPrintable(error));
+        } else {
+            QVERIFY2(error.startsWith(path + u": "_s), qPrintable(error));
+            QVERIFY2(error.contains(reason), qPrintable(error));
+        }
+        // Nothing created, nothing changed: only what was there before.
+        QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+                 (QStringList{u"plain.txt"_s, u"sub.png"_s}));
+        QVERIFY(plain.open(QIODevice::ReadOnly));
+        QCOMPARE(plain.readAll(), QByteArray("kept"));
+    }
+
     void failedWriteKeepsTheOldFile()
     {
         QTemporaryDir dir;

@@ -565,7 +565,7 @@ tbody tr:nth-child(even) { background: #f7f8f9; }
 table.facts { width: auto; }
 table.facts th { background: none; padding-right: 2em; }
 figure { margin: 0.5em 0; border: 1px solid #bdbdbd; }
-figure svg { display: block; width: 100%; height: auto; }
+figure svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 pre { font-size: 0.8em; background: #f7f8f9; padding: 0.8em; overflow-x: auto; }
 footer { color: #757575; font-size: 0.8em; margin-top: 3em; border-top: 1px solid #bdbdbd; padding-top: 0.5em; }
 )";
@@ -868,7 +868,9 @@ QString Report::writeSvg(const QString &path, const ReportProgress &progress) co
         generator.setResolution(96);
         const QImage probe(1, 1, QImage::Format_ARGB32_Premultiplied);
         const LongPicture lp = longPicture(*this, Style(&probe));
-        generator.setOutputDevice(out);
+        QBuffer buffer;
+        buffer.open(QIODevice::WriteOnly);
+        generator.setOutputDevice(&buffer);
         generator.setSize(QSize(qCeil(lp.size.width()), qCeil(lp.size.height())));
         generator.setViewBox(QRectF(QPointF(), lp.size));
         generator.setTitle(m_title);
@@ -876,7 +878,10 @@ QString Report::writeSvg(const QString &path, const ReportProgress &progress) co
         QPainter painter(&generator);
         if (!paintLongPicture(painter, lp, progress))
             return kCancelled;
-        return painter.end() ? QString() : u"the SVG could not be finished"_s;
+        if (!painter.end())
+            return u"the SVG could not be finished"_s;
+        const QByteArray svg = withGenericFontFamilies(buffer.data());
+        return out->write(svg) == svg.size() ? QString() : out->errorString();
     });
 }
 

@@ -35,6 +35,16 @@ void showOffscreen(QWidget *widget, QSize size)
     widget->show();
 }
 
+ReportSection limited(ReportSection s, int maxRows)
+{
+    if (s.kind != ReportSection::Kind::Table || maxRows < 0 || s.rows.size() <= size_t(maxRows))
+        return s;
+    const size_t all = s.rows.size();
+    s.rows.resize(size_t(maxRows));
+    s.text += (s.text.isEmpty() ? QString() : u" "_s) + tr("The first %1 of %2 rows.").arg(maxRows).arg(all);
+    return s;
+}
+
 } // namespace
 
 Report runReport(Engine &engine, const QString &filePath, const RunReportViews &views, const RunReportOptions &options)
@@ -43,7 +53,7 @@ Report runReport(Engine &engine, const QString &filePath, const RunReportViews &
     Report r(name.isEmpty() ? QFileInfo(filePath).fileName() : name);
     r.setSubject(filePath);
     r.addSection(summarySection(engine, filePath));
-    r.addSection(outcomeSection(engine));
+    r.addSection(limited(outcomeSection(engine), options.maxTableRows));
     if (views.graph) {
         ReportSection s = sceneSection(tr("Task graph"), views.graph);
         s.text = tr("The coroutines of the graph and how they await, spawn and group each other; each node is "
@@ -68,7 +78,7 @@ Report runReport(Engine &engine, const QString &filePath, const RunReportViews &
     }
     for (const ReportSection &extra : views.extra)
         r.addSection(extra);
-    r.addSection(diagnosticsSection(engine));
+    r.addSection(limited(diagnosticsSection(engine), options.maxTableRows));
     r.addSection(outcomeDiagnosticsSection(engine));
     r.addSection(eventLogSection(engine, options.eventLogHead, options.eventLogTail));
     return r;
@@ -97,9 +107,7 @@ OffscreenRunViews::OffscreenRunViews(Engine &engine)
     m_timeline->setEngine(&engine);
     m_timeline->refresh();
     const int rows = std::clamp(int(m_timeline->lines().size()), 1, kMaxTimelineRows);
-    showOffscreen(
-        m_timeline.get(),
-        QSize(kWidth, TimelineView::kAxisHeight + rows * TimelineView::kRowHeight + TimelineView::kRowHeight / 2));
+    showOffscreen(m_timeline.get(), QSize(kWidth, TimelineView::kAxisHeight + rows * TimelineView::kRowHeight + 2));
     m_timeline->fit();
     m_timeline->setCursorTime(engine.runtime().loop().time());
 

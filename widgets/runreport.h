@@ -4,6 +4,11 @@
 // zoom, scroll position, collapsed rows); `asyncscope report` and tests pass OffscreenRunViews,
 // views made for the report that show the whole run. Needs a QApplication (views are widgets);
 // the offscreen platform is enough.
+//
+// File > Export report in the main window, with its own views:
+//     const QString path = askReportFileName(this, baseName);           // report.h
+//     const RunReportViews views{m_editor->scene(), m_timeline, m_charts, {}};
+//     const QString error = writeReportWithProgress(runReport(*m_engine, filePath(), views), path, this);
 #pragma once
 
 #include "report.h"
@@ -35,6 +40,9 @@ struct RunReportViews {
 struct RunReportOptions {
     int eventLogHead = 40; // first trace events listed
     int eventLogTail = 20; // last trace events listed
+    // Longer tables (tasks, findings) are cut there, with a note: the report of a run of 100,000
+    // tasks stays a document one can read (the task table and `asyncscope run` have every row).
+    int maxTableRows = 1000;
 };
 
 // The whole report of `engine`'s run of the graph file `filePath`: title (the scenario name, or

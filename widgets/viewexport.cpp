@@ -110,7 +110,17 @@ QByteArray paintedSvg(QSizeF size, const std::function<void(QPainter *)> &paint,
     QPainter painter(&generator);
     paint(&painter);
     painter.end();
-    return buffer.data();
+    return withGenericFontFamilies(buffer.data());
+}
+
+QByteArray withGenericFontFamilies(QByteArray svg)
+{
+    // Qt names fontconfig's aliases ("Sans Serif", "Serif", "Monospace"), which browsers do not
+    // know: they would fall back to a serif face. The generic CSS family after each keeps the look.
+    svg.replace("font-family=\"Sans Serif\"", "font-family=\"Sans Serif, sans-serif\"");
+    svg.replace("font-family=\"Serif\"", "font-family=\"Serif, serif\"");
+    svg.replace("font-family=\"Monospace\"", "font-family=\"Monospace, monospace\"");
+    return svg;
 }
 
 QByteArray widgetSvg(QWidget *widget, const QString &title)

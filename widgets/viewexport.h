@@ -34,6 +34,9 @@ QImage renderScene(QGraphicsScene *scene, qreal ratio = 1.0);
 // A picture drawn by `paint` into the rectangle (0, 0, size) as an SVG document (size in
 // pixels at 96 dpi; the viewBox is that rectangle).
 QByteArray paintedSvg(QSizeF size, const std::function<void(QPainter *)> &paint, const QString &title = {});
+// Font families Qt writes into SVG that browsers do not know ("Sans Serif") followed by their
+// generic CSS family; paintedSvg() does this already.
+QByteArray withGenericFontFamilies(QByteArray svg);
 QByteArray widgetSvg(QWidget *widget, const QString &title = {});
 QByteArray sceneSvg(QGraphicsScene *scene, const QString &title = {});
 
