@@ -30,9 +30,9 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "asyncscope developers <asyncscope@localhost>")
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# Depends: computed from the binary's libraries, plus the plugins Qt loads at run time
-# (the xcb/wayland platform plugins, the SVG icon engine).
+# Depends: computed from the binary's libraries (libqt6svg6 among them, which also holds the SVG
+# icon engine), plus the platform plugins Qt loads at run time beyond libqt6gui6's own.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "qt6-qpa-plugins, libqt6svg6")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "qt6-qpa-plugins")
 
 include(CPack)
