@@ -1121,18 +1121,18 @@ void MainWindow::play()
 void MainWindow::pause()
 {
     m_driver->stop();
-    if (m_engine && m_mode == RunMode::Playing) {
-        const QString clock = m_timeLabel->text();
-        const std::optional<double> next = m_engine->runtime().loop().nextDeadline();
-        statusBar()->showMessage(
-            next ? tr("Paused (%1): the loop's last event was at %2 s, its next timer is due at %3 s")
-                       .arg(clock, secondsText(m_engine->runtime().loop().time()), secondsText(*next))
-                 : tr("Paused (%1)").arg(clock),
-            10000);
-    }
+    const bool wasPlaying = m_engine && m_mode == RunMode::Playing;
     if (m_engine) {
-        m_engine->pause();
+        m_engine->pause(); // in real time, the clock first moves on to now (recorded)
         m_mode = m_engine->isFinished() ? RunMode::Finished : RunMode::Paused;
+    }
+    if (wasPlaying && m_mode == RunMode::Paused) {
+        const Loop &loop = m_engine->runtime().loop();
+        const std::optional<double> next = loop.nextDeadline();
+        statusBar()->showMessage(next ? tr("Paused at t = %1 s: the next timer is due at %2 s")
+                                            .arg(secondsText(loop.time()), secondsText(*next))
+                                      : tr("Paused at t = %1 s").arg(secondsText(loop.time())),
+                                 10000);
     }
     updateRunViews();
 }

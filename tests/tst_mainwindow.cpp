@@ -444,6 +444,8 @@ private Q_SLOTS:
         action(w, "actionPause")->trigger();
         QCOMPARE(w.runMode(), MainWindow::RunMode::Paused);
         QVERIFY(w.statusBar()->currentMessage().contains(u"next timer is due at 2.000 s"_s));
+        // The message and the clock in the status bar name the same moment.
+        QVERIFY2(w.statusBar()->currentMessage().contains(w.timeText()), qPrintable(w.statusBar()->currentMessage()));
         for (const QString &t : {u"download"_s, u"download#2"_s, u"upload"_s})
             QCOMPARE(stateOfTask(w, t), u"waiting"_s);
         w.selectTask(u"upload"_s);

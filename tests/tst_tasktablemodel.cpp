@@ -64,6 +64,19 @@ void stepTo(Engine &engine, double t)
         engine.stepOnce();
 }
 
+// Runs every iteration that happens at virtual time <= t: the engine is then in the state the
+// trace gives for t (Trace::statesAt).
+void runThrough(Engine &engine, double t)
+{
+    const Loop &loop = engine.runtime().loop();
+    while (!engine.isFinished()) {
+        const std::optional<double> next = loop.nextDeadline();
+        if (engine.stage() != Engine::Stage::NotStarted && loop.ready().empty() && (!next || *next > t))
+            break;
+        engine.stepOnce();
+    }
+}
+
 } // namespace
 
 class TestTaskTableModel : public QObject
@@ -189,6 +202,48 @@ private Q_SLOTS:
                 expected = destroyed.contains(t.value(u"name")) ? u"destroyed"_s : u"waiting"_s;
             QCOMPARE(model.stateOf(row), expected);
         }
+    }
+
+    void awaitingColumn_data()
+    {
+        QTest::addColumn<QString>("file"); // a bundled example
+        QTest::addColumn<double>("time");
+        QTest::addColumn<QString>("task");
+        QTest::addColumn<QString>("awaiting");
+        QTest::newRow("TaskGroup exit waits on its children")
+            << u"taskgroup-cancel-child.json"_s << 0.0 << u"main"_s << u"TaskGroup (3)"_s;
+        QTest::newRow("a child's sleep") << u"taskgroup-cancel-child.json"_s << 0.0 << u"upload"_s
+                                         << u"sleep until 2.500 s"_s;
+        QTest::newRow("later, the same wait")
+            << u"taskgroup-cancel-child.json"_s << 2.2 << u"main"_s << u"TaskGroup (3)"_s;
+        QTest::newRow("gather") << u"gather.json"_s << 0.5 << u"main"_s << u"gather"_s;
+        QTest::newRow("wait_for") << u"wait-for.json"_s << 0.5 << u"main"_s << u"wait_for (timeout 1 s)"_s;
+        QTest::newRow("as_completed") << u"as-completed.json"_s << 0.3 << u"main"_s << u"as_completed (3)"_s;
+        QTest::newRow("as_completed, one left fewer")
+            << u"as-completed.json"_s << 0.5 << u"main"_s << u"as_completed (2)"_s;
+    }
+
+    // The Awaiting column names the asyncio call that made the awaited future (with the number of
+    // awaitables it had then, or its timeout), live and as of a past moment (scrubbing) alike.
+    void awaitingColumn()
+    {
+        QFETCH(QString, file);
+        QFETCH(double, time);
+        QFETCH(QString, task);
+        QFETCH(QString, awaiting);
+        Engine engine(example(file));
+        TaskTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setEngine(&engine);
+        runThrough(engine, time);
+        model.refresh();
+        QCOMPARE(cell(model, model.rowForTask(task), TaskTableModel::AwaitingColumn), awaiting);
+        engine.runSync();
+        model.refresh();
+        model.setTime(time);
+        QCOMPARE(cell(model, model.rowForTask(task), TaskTableModel::AwaitingColumn), awaiting);
+        model.followLive();
+        QVERIFY(model.isLive());
     }
 
     void filters_data()

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 
 using namespace Qt::StringLiterals;
 
@@ -118,13 +117,70 @@ void TaskTableModel::setEngine(Engine *engine)
     detach();
     m_engine = engine;
     m_rows.clear();
+    m_origins.clear();
+    m_originsRead = 0;
     if (engine) {
         connect(engine, &Engine::progressed, this, &TaskTableModel::refresh);
         connect(engine, &Engine::finished, this, &TaskTableModel::refresh);
         connect(engine, &QObject::destroyed, this, [this] { setEngine(nullptr); });
+        readOrigins();
         m_rows = snapshot();
     }
     endResetModel();
+}
+
+void TaskTableModel::readOrigins()
+{
+    if (!m_engine)
+        return;
+    const std::vector<Event> &events = m_engine->runtime().loop().trace().events();
+    for (; m_originsRead < events.size(); ++m_originsRead) {
+        const Event &e = events[m_originsRead];
+        if (e.kind != EventKind::FutureCreated || e.subject < 0)
+            continue;
+        if (size_t(e.subject) >= m_origins.size())
+            m_origins.resize(size_t(e.subject) + 1);
+        m_origins[size_t(e.subject)] = {e.flags, e.t, e.value};
+    }
+}
+
+QString TaskTableModel::awaitingText(qint32 futureId) const
+{
+    const Runtime &rt = m_engine->runtime();
+    if (futureId < 0 || size_t(futureId) >= rt.futures.size())
+        return {};
+    const Future *f = rt.futures[size_t(futureId)];
+    if (f->kind == ObjKind::Task)
+        return u"task "_s + f->name;
+    if (f->named)
+        return u"future "_s + f->name;
+    const FutureOriginInfo o = size_t(futureId) < m_origins.size() ? m_origins[size_t(futureId)] : FutureOriginInfo{};
+    // The asyncio call that made it, with its count or timeout (O(1) a row: the await graph
+    // names the tasks behind it).
+    const auto counted = [&o](const QString &call) { return u"%1 (%2)"_s.arg(call).arg(qint64(o.value)); };
+    if (dynamic_cast<const GatherFuture *>(f))
+        return u"gather"_s;
+    switch (FutureOrigin(o.origin)) {
+    case FutureOrigin::Sleep:
+        return u"sleep until "_s + timeText(o.created + o.value) + u" s"_s;
+    case FutureOrigin::Gather:
+        return u"gather"_s;
+    case FutureOrigin::Wait:
+        return counted(u"wait"_s);
+    case FutureOrigin::WaitFor:
+        return u"wait_for (timeout "_s + QString::number(o.value, 'g', QLocale::FloatingPointShortest) + u" s)"_s;
+    case FutureOrigin::CancelAndWait:
+        return u"cancel and wait"_s;
+    case FutureOrigin::Shield:
+        return u"shield"_s;
+    case FutureOrigin::AsCompleted:
+        return counted(u"as_completed"_s);
+    case FutureOrigin::TaskGroup:
+        return counted(u"TaskGroup"_s);
+    case FutureOrigin::Plain:
+        break;
+    }
+    return u"future"_s;
 }
 
 std::vector<TaskTableModel::Row> TaskTableModel::snapshot() const
@@ -140,26 +196,11 @@ std::vector<TaskTableModel::Row> TaskTableModel::snapshot() const
     const std::vector<TaskStateAt> states
         = live ? trace.statesAfter(trace.size(), count) : trace.statesAt(m_asOf, count);
 
-    // sleep() futures: resolved by a timer (as tasks.py sleep: _set_result_unless_cancelled).
-    std::unordered_map<const Object *, double> sleepUntil;
-    if (live) {
-        for (const Handle *h : loop.timers()) {
-            if (!h->cancelled && h->cb.tag == TagSetResultUnlessCancelled)
-                sleepUntil.emplace(h->cb.target, h->when);
-        }
-    } else {
-        // As of a past moment: tasks created later are left out (creation order is time order),
-        // and the sleeps are read from the trace (FutureCreated says the delay).
+    if (!live) {
+        // As of a past moment: tasks created later are left out (creation order is time order).
         count = size_t(std::find_if(states.begin(), states.end(),
                                     [](const TaskStateAt &s) { return s.phase == TaskPhase::NotCreated; })
                        - states.begin());
-        for (const Event &e : trace.events()) {
-            if (e.t > m_asOf)
-                break;
-            if (e.kind == EventKind::FutureCreated && e.flags == quint8(FutureOrigin::Sleep) && e.subject >= 0
-                && size_t(e.subject) < rt.futures.size())
-                sleepUntil.emplace(rt.futures[size_t(e.subject)], e.t + e.value);
-        }
     }
 
     rows.reserve(count);
@@ -186,20 +227,8 @@ std::vector<TaskTableModel::Row> TaskTableModel::snapshot() const
                 r.result = valueRepr(t->resultJson);
             }
         }
-        const qint32 awaited = states[i].phase == TaskPhase::Waiting ? states[i].awaiting : -1;
-        if (awaited >= 0 && size_t(awaited) < rt.futures.size()) {
-            const Future *f = rt.futures[size_t(awaited)];
-            if (f->kind == ObjKind::Task)
-                r.awaiting = u"task "_s + f->name;
-            else if (f->named)
-                r.awaiting = u"future "_s + f->name;
-            else if (auto it = sleepUntil.find(f); it != sleepUntil.end())
-                r.awaiting = u"sleep until "_s + timeText(it->second) + u" s"_s;
-            else if (dynamic_cast<const GatherFuture *>(f))
-                r.awaiting = u"gather"_s;
-            else
-                r.awaiting = u"future"_s;
-        }
+        if (states[i].phase == TaskPhase::Waiting)
+            r.awaiting = awaitingText(states[i].awaiting);
         rows.push_back(std::move(r));
     }
     return rows;
@@ -227,6 +256,7 @@ void TaskTableModel::refresh()
 {
     if (!m_engine)
         return;
+    readOrigins();
     std::vector<Row> rows = snapshot();
     const size_t old = m_rows.size();
     if (rows.size() < old) { // not expected from an engine (tasks are never removed)

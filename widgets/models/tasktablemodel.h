@@ -100,11 +100,22 @@ private:
         QJsonObject exception;
         bool operator==(const Row &o) const;
     };
+    // What made each future (the trace's FutureCreated), read incrementally: the Awaiting column
+    // says "sleep until 2.000 s", "TaskGroup: a, b", "wait_for task x (timeout 1 s)".
+    struct FutureOriginInfo {
+        quint8 origin = 0; // FutureOrigin
+        double created = 0;
+        double value = 0;
+    };
+    void readOrigins();
+    QString awaitingText(qint32 futureId) const;
     std::vector<Row> snapshot() const;
     void detach();
 
     QPointer<Engine> m_engine;
     std::vector<Row> m_rows;
+    std::vector<FutureOriginInfo> m_origins; // by future id
+    size_t m_originsRead = 0;                // trace events read into m_origins
     double m_asOf = std::numeric_limits<double>::infinity();
 };
 
