@@ -455,6 +455,8 @@ private Q_SLOTS:
         action(w, "actionPlay")->trigger(); // play on: the cleanup takes 0.1 s
         QVERIFY(waitForEnd(w));
         maybeScreenshot(w, u"walkthrough-3-end"_s);
+        w.showView(u"timeline"_s); // the cancel is a marker there
+        maybeScreenshot(w, u"walkthrough-4-timeline"_s);
         QCOMPARE(tableColumn(w, TaskTableModel::StateColumn),
                  (QStringList{u"done"_s, u"cancelled"_s, u"cancelled"_s, u"failed"_s}));
     }

@@ -113,6 +113,7 @@ void AwaitGraphView::rebuildScene()
                      : tr("No run."));
         text->setBrush(palette().color(QPalette::PlaceholderText));
         scene()->setSceneRect(scene()->itemsBoundingRect().adjusted(-20, -20, 20, 20));
+        resetTransform(); // the message at its size, whatever the last graph's zoom was
         m_selecting = false;
         return;
     }
