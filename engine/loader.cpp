@@ -42,6 +42,18 @@ constexpr int kMaxStepDepth = 200;              // nested body/finally/except le
 constexpr qint64 kMaxRepeat = 10'000'000;       // repeat.times and children[].count
 constexpr qsizetype kMaxReprChars = 500;        // values quoted in messages are cut after this
 
+// limits.tasks / steps / iterations (graph.h): what a file may ask for, at most.
+struct BudgetSpec {
+    QLatin1StringView key;
+    qint64 max;
+    qint64 Graph::*field;
+};
+const BudgetSpec kBudgets[] = {
+    {QLatin1StringView("tasks"), 10'000'000, &Graph::taskLimit},
+    {QLatin1StringView("steps"), 1'000'000'000, &Graph::stepLimit},
+    {QLatin1StringView("iterations"), 1'000'000'000, &Graph::iterationLimit},
+};
+
 // ---------------------------------------------------------------------------------------------
 // An ordered JSON tree
 // ---------------------------------------------------------------------------------------------
@@ -957,6 +969,17 @@ public:
                 if (!std::isfinite(time->number())) // beyond the oracle: a run needs an end
                     fail(u"limits.time: expected a finite number, got "_s + pyRepr(*time));
             }
+            // Our budgets (the oracle ignores these keys): whole numbers from 1 to a hard cap.
+            for (const BudgetSpec &b : kBudgets) {
+                const JValue *v = limits->get(b.key);
+                if (!v)
+                    continue;
+                const QString where = u"limits."_s + QString(b.key);
+                if (!v->isWhole() || v->bigInt || v->i < 1)
+                    fail(where + u": expected a whole number >= 1, got " + pyRepr(*v));
+                if (v->i > b.max)
+                    fail(where + u": expected at most " + QString::number(b.max) + u", got " + pyRepr(*v));
+            }
         }
         for (qsizetype i = 0; i < nodes->size(); ++i)
             steps(*nodes->at(i).get(QLatin1StringView("steps")), index(u"nodes"_s, i) + u".steps", false, 0);
@@ -1252,6 +1275,10 @@ public:
         if (const JValue *limits = m_root.get(QLatin1StringView("limits"))) {
             if (const JValue *time = limits->get(QLatin1StringView("time")))
                 g.timeLimit = time->number();
+            for (const BudgetSpec &b : kBudgets) {
+                if (const JValue *v = limits->get(b.key))
+                    g.*b.field = v->i;
+            }
         }
         return g;
     }
