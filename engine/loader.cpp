@@ -1,8 +1,9 @@
 // Reads, validates and resolves asyncgraph/1 files (loader.h).
 //
 // Three stages, each complete before the next starts:
-//  1. JsonReader: a strict JSON parser (what Python's json module accepts, minus NaN/Infinity)
-//     into an ordered tree. QJsonDocument is not enough on its own: it forgets the order of
+//  1. JsonReader: a strict JSON parser (what Python's json module accepts, NaN and Infinity
+//     included: they are read like Python reads them and judged by place in stage 2) into an
+//     ordered tree. QJsonDocument is not enough on its own: it forgets the order of
 //     keys (parameters are positional in the model) and stores 1.0 as the integer 1, while
 //     the oracle (Python) keeps int and float apart. QJsonDocument still words syntax errors.
 //  2. Validator: the checks of the oracle's validate(), in the same order, with the same
@@ -83,6 +84,8 @@ struct JValue {
     // Python's isinstance(v, int) and not bool
     bool isWhole() const { return type == JType::Int || (type == JType::Double && bigInt); }
     bool isNegative() const { return (type == JType::Int && i < 0) || (type == JType::Double && d < 0); }
+    // NaN, +-Infinity, and literals beyond a double (1e400, or an integer of 400 digits)
+    bool isNonFinite() const { return type == JType::Double && !std::isfinite(d); }
     double number() const { return type == JType::Int ? double(i) : d; }
 
     qsizetype size() const { return c ? qsizetype(c->items.size()) : 0; }
@@ -189,7 +192,21 @@ private:
             return literal("false");
         case 'n':
             return literal("null");
+        case 'N': // Python's json.loads reads NaN, Infinity and -Infinity as floats
+            out.type = JType::Double;
+            out.d = std::numeric_limits<double>::quiet_NaN();
+            return literal("NaN");
+        case 'I':
+            out.type = JType::Double;
+            out.d = std::numeric_limits<double>::infinity();
+            return literal("Infinity");
         default:
+            if (*m_p == '-' && m_end - m_p > 1 && m_p[1] == 'I') {
+                ++m_p;
+                out.type = JType::Double;
+                out.d = -std::numeric_limits<double>::infinity();
+                return literal("Infinity");
+            }
             if (*m_p == '-' || (*m_p >= '0' && *m_p <= '9'))
                 return number(out);
             return fail("illegal value");
@@ -336,12 +353,13 @@ private:
         double d = 0;
         const auto r = std::from_chars(start, m_p, d);
         if (r.ec == std::errc::result_out_of_range) {
-            // Python turns overflow into inf and underflow into 0.0; inf has no use in a graph.
-            if (overflows(start, m_p)) {
-                m_own = true;
-                return fail("number out of range", start);
-            }
-            d = *start == '-' ? -0.0 : 0.0;
+            // Python turns overflow into inf and underflow into 0.0 (a huge integer stays an
+            // int there; as a number of seconds it cannot become a float either).
+            const double inf = std::numeric_limits<double>::infinity();
+            if (overflows(start, m_p))
+                d = *start == '-' ? -inf : inf;
+            else
+                d = *start == '-' ? -0.0 : 0.0;
         } else if (r.ec != std::errc() || r.ptr != m_p) {
             return fail("illegal number", start);
         }
@@ -1000,6 +1018,18 @@ private:
         }
         if (v.isObject())
             fail(where + u": values are JSON scalars, lists or $/@ references, not dict");
+        // beyond the oracle, which writes them into its program as the undefined names nan/inf
+        if (v.isNonFinite())
+            fail(where + u": expected a finite number, got " + pyRepr(v));
+    }
+
+    // cancel's message is any JSON (the oracle writes its repr): only NaN/inf have no repr there.
+    static void checkFinite(const JValue &v, const QString &where)
+    {
+        if (v.isNonFinite())
+            fail(where + u": expected a finite number, got " + pyRepr(v));
+        for (qsizetype k = 0; (v.isArray() || v.isObject()) && k < v.size(); ++k)
+            checkFinite(v.at(k), v.isArray() ? index(where, k) : where + u'.' + v.keyAt(k));
     }
 
     static void checkNumber(const JValue &v, const QString &where, bool allowNone, bool allowRef)
@@ -1012,6 +1042,8 @@ private:
             fail(where + u": expected a number, got " + pyRepr(v));
         if (v.isNegative())
             fail(where + u": must not be negative, got " + pyRepr(v));
+        if (v.isNonFinite())
+            fail(where + u": expected a finite number, got " + pyRepr(v));
     }
 
     // repeat.times, children[].count: Python int >= 0, and (ours) not absurdly large.
@@ -1141,6 +1173,10 @@ private:
                 fail(w + u".type: unknown exception type " + pyRepr(*field("type")));
             if (const JValue *m = field("message"); m && !m->isString())
                 fail(w + u".message: expected a string");
+        }
+        if (op == Op::Cancel) {
+            if (const JValue *m = field("message"))
+                checkFinite(*m, w + u".message");
         }
         if (op == Op::Reraise && !inExcept)
             fail(w + u": reraise is only allowed inside an except body");
