@@ -1592,7 +1592,7 @@ LoadResult loadGraph(const QByteArray &json)
     LoadResult result;
     try {
         if (json.size() > kMaxDocumentBytes) {
-            result.error = u"document too large: "_s + QString::number(json.size()) + u" bytes, at most 64 MiB";
+            result.error = u"size: too large to load ("_s + QString::number(json.size()) + u" bytes, at most 64 MiB)";
             return result;
         }
         if (json.startsWith("\xef\xbb\xbf")) {
@@ -1642,7 +1642,7 @@ LoadResult loadGraphFile(const QString &path)
         return result;
     }
     if (data.size() > kMaxDocumentBytes) {
-        result.error = path + u": file too large (more than 64 MiB)";
+        result.error = path + u": size: too large to load (more than 64 MiB)";
         return result;
     }
     result = loadGraph(data);

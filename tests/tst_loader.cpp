@@ -844,10 +844,10 @@ void TestLoader::files()
     QVERIFY(b.open(QIODevice::WriteOnly));
     QVERIFY(b.resize(64 * 1024 * 1024 + 1)); // sparse
     b.close();
-    QCOMPARE(loadGraphFile(big).error, big + u": file too large (more than 64 MiB)");
+    QCOMPARE(loadGraphFile(big).error, big + u": size: too large to load (more than 64 MiB)");
 
     if (QFile::exists(u"/dev/zero"_s)) // a device reports size 0: reading must still stop
-        QCOMPARE(loadGraphFile(u"/dev/zero"_s).error, u"/dev/zero: file too large (more than 64 MiB)"_s);
+        QCOMPARE(loadGraphFile(u"/dev/zero"_s).error, u"/dev/zero: size: too large to load (more than 64 MiB)"_s);
 
     const LoadResult ok = loadGraphFile(conformanceDir() + u"/06-shield.json");
     QVERIFY2(ok.graph, qPrintable(ok.error));
