@@ -125,6 +125,15 @@ struct Graph {
     int futureCount = 0;              // globalNames[0..futureCount) are the "futures" list, in order
     std::vector<QString> globalNames; // futures, then every other @name mentioned (sorted)
     double timeLimit = 3600;
+    // Budgets of one run (beyond asyncgraph/1's limits.time, so that no graph can run without
+    // end or without bound in memory): reaching one stops the run like the time limit does,
+    // with status task_limit / step_limit / iteration_limit (shutdown_... during shutdown).
+    static constexpr qint64 kDefaultTaskLimit = 1'000'000;
+    static constexpr qint64 kDefaultStepLimit = 2'000'000;
+    static constexpr qint64 kDefaultIterationLimit = 10'000'000;
+    qint64 taskLimit = kDefaultTaskLimit;           // limits.tasks: tasks created
+    qint64 stepLimit = kDefaultStepLimit;           // limits.steps: steps executed
+    qint64 iterationLimit = kDefaultIterationLimit; // limits.iterations: event loop iterations
     std::vector<Node> nodes;
     QJsonObject source; // the whole file as read
 

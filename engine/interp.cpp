@@ -4,6 +4,9 @@
 #include "helpers.h"
 #include "runtime.h"
 
+#include <QHash>
+#include <QSet>
+
 namespace ascope {
 
 namespace {
@@ -135,6 +138,8 @@ private:
     QCoro::Task<Flow> opTry(Ctx &c, const Step &st);
     QCoro::Task<void> cancelAndWait(Ctx &c, Future *fut);
     QCoro::Task<Value> awaitItem(Ctx &c, Item item);
+    // A spent budget: the task waits for good (the loop has halted; nothing resumes it).
+    QCoro::Task<void> park(Ctx &c);
 
     Value eval(Ctx &c, const ValueExpr &e);
     Value read(Ctx &c, const VarRef &r);
@@ -244,7 +249,12 @@ std::vector<Item> Interp::evalChildren(Ctx &c, const std::vector<ChildExpr> &chi
             continue;
         }
         const qint64 n = ch.count < 0 ? 1 : ch.count;
-        for (qint64 k = 0; k < n; ++k) {
+        for (qint64 k = 0; k < n && m_rt.exhausted() == Budget::None; ++k) {
+            // Each coroutine becomes a task: past the task budget, stop making them.
+            if (!asTasks && qint64(m_rt.tasks.size() + out.size()) >= m_rt.graph().taskLimit) {
+                m_rt.exhaust(Budget::Tasks);
+                break;
+            }
             Coro co = makeCoro(c, ch);
             Item it;
             if (asTasks) {
@@ -341,11 +351,19 @@ QCoro::Task<Value> Interp::awaitItem(Ctx &c, Item item)
     co_return co_await FutureAwaiter{c.task, f};
 }
 
+QCoro::Task<void> Interp::park(Ctx &c)
+{
+    Future *f = m_rt.parkingFuture();
+    co_await FutureAwaiter{c.task, f};
+}
+
 // ---------------------------------------------------------------- the statements
 
 QCoro::Task<Flow> Interp::execBlock(Ctx &c, const std::vector<Step> &steps)
 {
     for (const Step &st : steps) {
+        if (m_rt.countStep())
+            co_await park(c);
         Value v;
         bool assign = true;
         switch (st.op) {
@@ -497,6 +515,8 @@ QCoro::Task<Flow> Interp::execCompound(Ctx &c, const Step &st)
         co_return co_await opTry(c, st);
     case Op::Repeat:
         for (qint64 i = 0; i < st.times; ++i) {
+            if (m_rt.countStep()) // an empty body still costs an iteration
+                co_await park(c);
             Flow f = co_await execBlock(c, st.body);
             if (f.returned)
                 co_return f;
@@ -542,21 +562,18 @@ QCoro::Task<Value> Interp::opGather(Ctx &c, const Step &st)
         auto *g = m_loop.make<GatherFuture>(&m_rt, st.returnExceptions);
         g->id = int(m_rt.futures.size());
         m_rt.futures.push_back(g);
-        std::vector<std::pair<Object *, Future *>> seen;
+        QHash<const Object *, Future *> seen; // arg_to_fut (linear in the children, not quadratic)
         for (Item &it : items) {
             Object *key = it.isCoro ? static_cast<Object *>(it.coro.frame) : it.value.obj;
-            Future *fut = nullptr;
-            for (const auto &[k, f] : seen) {
-                if (k && k == key)
-                    fut = f;
-            }
+            Future *fut = key ? seen.value(key, nullptr) : nullptr;
             if (!fut) {
                 const bool wasCoro = it.isCoro;
                 fut = ensureFuture(it);
                 if (wasCoro)
                     static_cast<Task *>(fut)->logDestroyPending = false;
                 ++g->nfuts;
-                seen.emplace_back(key, fut);
+                if (key)
+                    seen.insert(key, fut);
                 fut->addDoneCallback({g, 0});
             }
             g->children.push_back(fut);
@@ -580,14 +597,14 @@ QCoro::Task<Value> Interp::opWait(Ctx &c, const Step &st)
     if (items.empty())
         m_rt.raise(QStringLiteral("ValueError"), QStringLiteral("Set of Tasks/Futures is empty."));
     std::vector<Value> fs; // set(fs), first-occurrence order
+    QSet<const Object *> inFs;
     for (const Item &it : items) {
-        bool dup = false;
-        for (const Value &x : fs) {
-            if (x.kind == it.value.kind && x.obj == it.value.obj && x.kind == Value::Kind::Obj)
-                dup = true;
-        }
-        if (!dup)
-            fs.push_back(it.value);
+        const bool obj = it.value.kind == Value::Kind::Obj;
+        if (obj && inFs.contains(it.value.obj))
+            continue;
+        if (obj)
+            inFs.insert(it.value.obj);
+        fs.push_back(it.value);
     }
     Frame *lf = m_rt.newFrame();
     FramePush fp(c.task, lf);
@@ -785,10 +802,13 @@ QCoro::Task<Value> Interp::opAsCompleted(Ctx &c, const Step &st)
     const std::optional<double> timeout = optNumber(c, st.timeout);
     auto *s = m_loop.make<AsCompletedState>();
     s->loop = &m_loop;
+    QSet<const Future *> inTodo;
     for (Item &it : items) {
         Future *f = ensureFuture(it);
-        if (std::find(s->todo.begin(), s->todo.end(), f) == s->todo.end())
+        if (!inTodo.contains(f)) {
+            inTodo.insert(f);
             s->todo.push_back(f);
+        }
     }
     for (Future *f : s->todo)
         f->addDoneCallback({s, TagAsCompletedDone});

@@ -1,8 +1,9 @@
 // Reads, validates and resolves asyncgraph/1 files (loader.h).
 //
 // Three stages, each complete before the next starts:
-//  1. JsonReader: a strict JSON parser (what Python's json module accepts, minus NaN/Infinity)
-//     into an ordered tree. QJsonDocument is not enough on its own: it forgets the order of
+//  1. JsonReader: a strict JSON parser (what Python's json module accepts, NaN and Infinity
+//     included: they are read like Python reads them and judged by place in stage 2) into an
+//     ordered tree. QJsonDocument is not enough on its own: it forgets the order of
 //     keys (parameters are positional in the model) and stores 1.0 as the integer 1, while
 //     the oracle (Python) keeps int and float apart. QJsonDocument still words syntax errors.
 //  2. Validator: the checks of the oracle's validate(), in the same order, with the same
@@ -42,6 +43,18 @@ constexpr int kMaxStepDepth = 200;              // nested body/finally/except le
 constexpr qint64 kMaxRepeat = 10'000'000;       // repeat.times and children[].count
 constexpr qsizetype kMaxReprChars = 500;        // values quoted in messages are cut after this
 
+// limits.tasks / steps / iterations (graph.h): what a file may ask for, at most.
+struct BudgetSpec {
+    QLatin1StringView key;
+    qint64 max;
+    qint64 Graph::*field;
+};
+const BudgetSpec kBudgets[] = {
+    {QLatin1StringView("tasks"), 10'000'000, &Graph::taskLimit},
+    {QLatin1StringView("steps"), 1'000'000'000, &Graph::stepLimit},
+    {QLatin1StringView("iterations"), 1'000'000'000, &Graph::iterationLimit},
+};
+
 // ---------------------------------------------------------------------------------------------
 // An ordered JSON tree
 // ---------------------------------------------------------------------------------------------
@@ -71,6 +84,8 @@ struct JValue {
     // Python's isinstance(v, int) and not bool
     bool isWhole() const { return type == JType::Int || (type == JType::Double && bigInt); }
     bool isNegative() const { return (type == JType::Int && i < 0) || (type == JType::Double && d < 0); }
+    // NaN, +-Infinity, and literals beyond a double (1e400, or an integer of 400 digits)
+    bool isNonFinite() const { return type == JType::Double && !std::isfinite(d); }
     double number() const { return type == JType::Int ? double(i) : d; }
 
     qsizetype size() const { return c ? qsizetype(c->items.size()) : 0; }
@@ -177,7 +192,21 @@ private:
             return literal("false");
         case 'n':
             return literal("null");
+        case 'N': // Python's json.loads reads NaN, Infinity and -Infinity as floats
+            out.type = JType::Double;
+            out.d = std::numeric_limits<double>::quiet_NaN();
+            return literal("NaN");
+        case 'I':
+            out.type = JType::Double;
+            out.d = std::numeric_limits<double>::infinity();
+            return literal("Infinity");
         default:
+            if (*m_p == '-' && m_end - m_p > 1 && m_p[1] == 'I') {
+                ++m_p;
+                out.type = JType::Double;
+                out.d = -std::numeric_limits<double>::infinity();
+                return literal("Infinity");
+            }
             if (*m_p == '-' || (*m_p >= '0' && *m_p <= '9'))
                 return number(out);
             return fail("illegal value");
@@ -324,12 +353,13 @@ private:
         double d = 0;
         const auto r = std::from_chars(start, m_p, d);
         if (r.ec == std::errc::result_out_of_range) {
-            // Python turns overflow into inf and underflow into 0.0; inf has no use in a graph.
-            if (overflows(start, m_p)) {
-                m_own = true;
-                return fail("number out of range", start);
-            }
-            d = *start == '-' ? -0.0 : 0.0;
+            // Python turns overflow into inf and underflow into 0.0 (a huge integer stays an
+            // int there; as a number of seconds it cannot become a float either).
+            const double inf = std::numeric_limits<double>::infinity();
+            if (overflows(start, m_p))
+                d = *start == '-' ? -inf : inf;
+            else
+                d = *start == '-' ? -0.0 : 0.0;
         } else if (r.ec != std::errc() || r.ptr != m_p) {
             return fail("illegal number", start);
         }
@@ -957,6 +987,17 @@ public:
                 if (!std::isfinite(time->number())) // beyond the oracle: a run needs an end
                     fail(u"limits.time: expected a finite number, got "_s + pyRepr(*time));
             }
+            // Our budgets (the oracle ignores these keys): whole numbers from 1 to a hard cap.
+            for (const BudgetSpec &b : kBudgets) {
+                const JValue *v = limits->get(b.key);
+                if (!v)
+                    continue;
+                const QString where = u"limits."_s + QString(b.key);
+                if (!v->isWhole() || v->bigInt || v->i < 1)
+                    fail(where + u": expected a whole number >= 1, got " + pyRepr(*v));
+                if (v->i > b.max)
+                    fail(where + u": expected at most " + QString::number(b.max) + u", got " + pyRepr(*v));
+            }
         }
         for (qsizetype i = 0; i < nodes->size(); ++i)
             steps(*nodes->at(i).get(QLatin1StringView("steps")), index(u"nodes"_s, i) + u".steps", false, 0);
@@ -977,6 +1018,18 @@ private:
         }
         if (v.isObject())
             fail(where + u": values are JSON scalars, lists or $/@ references, not dict");
+        // beyond the oracle, which writes them into its program as the undefined names nan/inf
+        if (v.isNonFinite())
+            fail(where + u": expected a finite number, got " + pyRepr(v));
+    }
+
+    // cancel's message is any JSON (the oracle writes its repr): only NaN/inf have no repr there.
+    static void checkFinite(const JValue &v, const QString &where)
+    {
+        if (v.isNonFinite())
+            fail(where + u": expected a finite number, got " + pyRepr(v));
+        for (qsizetype k = 0; (v.isArray() || v.isObject()) && k < v.size(); ++k)
+            checkFinite(v.at(k), v.isArray() ? index(where, k) : where + u'.' + v.keyAt(k));
     }
 
     static void checkNumber(const JValue &v, const QString &where, bool allowNone, bool allowRef)
@@ -989,6 +1042,8 @@ private:
             fail(where + u": expected a number, got " + pyRepr(v));
         if (v.isNegative())
             fail(where + u": must not be negative, got " + pyRepr(v));
+        if (v.isNonFinite())
+            fail(where + u": expected a finite number, got " + pyRepr(v));
     }
 
     // repeat.times, children[].count: Python int >= 0, and (ours) not absurdly large.
@@ -1118,6 +1173,10 @@ private:
                 fail(w + u".type: unknown exception type " + pyRepr(*field("type")));
             if (const JValue *m = field("message"); m && !m->isString())
                 fail(w + u".message: expected a string");
+        }
+        if (op == Op::Cancel) {
+            if (const JValue *m = field("message"))
+                checkFinite(*m, w + u".message");
         }
         if (op == Op::Reraise && !inExcept)
             fail(w + u": reraise is only allowed inside an except body");
@@ -1252,6 +1311,10 @@ public:
         if (const JValue *limits = m_root.get(QLatin1StringView("limits"))) {
             if (const JValue *time = limits->get(QLatin1StringView("time")))
                 g.timeLimit = time->number();
+            for (const BudgetSpec &b : kBudgets) {
+                if (const JValue *v = limits->get(b.key))
+                    g.*b.field = v->i;
+            }
         }
         return g;
     }
@@ -1529,7 +1592,7 @@ LoadResult loadGraph(const QByteArray &json)
     LoadResult result;
     try {
         if (json.size() > kMaxDocumentBytes) {
-            result.error = u"document too large: "_s + QString::number(json.size()) + u" bytes, at most 64 MiB";
+            result.error = u"size: too large to load ("_s + QString::number(json.size()) + u" bytes, at most 64 MiB)";
             return result;
         }
         if (json.startsWith("\xef\xbb\xbf")) {
@@ -1579,7 +1642,7 @@ LoadResult loadGraphFile(const QString &path)
         return result;
     }
     if (data.size() > kMaxDocumentBytes) {
-        result.error = path + u": file too large (more than 64 MiB)";
+        result.error = path + u": size: too large to load (more than 64 MiB)";
         return result;
     }
     result = loadGraph(data);

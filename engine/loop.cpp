@@ -147,6 +147,8 @@ void Loop::heapify()
 RunStatus Loop::runOnce()
 {
     // as base_events.py BaseEventLoop._run_once
+    if (m_halted)
+        return RunStatus::Halted;
     const size_t schedCount = m_heap.size();
     if (schedCount > kMinScheduledTimerHandles
         && double(m_timerCancelledCount) / double(schedCount) > kMinCancelledTimerHandlesFraction) {
@@ -204,6 +206,8 @@ RunStatus Loop::runOnce()
         m_currentHandle = h;
         h->cb.target->fire(*h);
         m_currentHandle = nullptr;
+        if (m_halted)
+            return RunStatus::Halted;
     }
     return RunStatus::Running;
 }

@@ -47,7 +47,8 @@ public:
     virtual void fire(Handle &h) = 0;
 };
 
-enum class RunStatus : quint8 { Running, Stopped, Deadlock, TimeLimit };
+// Halted: a budget of the run is spent (Runtime::exhaust); the iteration was cut short.
+enum class RunStatus : quint8 { Running, Stopped, Deadlock, TimeLimit, Halted };
 
 class Loop final
 {
@@ -88,6 +89,9 @@ public:
     // forever / past the limit (nothing is run then); Running otherwise.
     RunStatus runOnce();
     void stop() { m_stopping = true; }
+    // Stops the loop for good after the handle now running (the rest stay ready, never run).
+    void halt() { m_halted = true; }
+    bool halted() const { return m_halted; }
     bool stopping() const { return m_stopping; }
     void clearStopping() { m_stopping = false; }
 
@@ -133,6 +137,7 @@ private:
     double m_now = 0;
     double m_limit;
     bool m_stopping = false;
+    bool m_halted = false;
     quint64 m_iteration = 0;
     int m_timerCancelledCount = 0;
     qint32 m_timerSeq = 0;

@@ -470,10 +470,15 @@ bool Engine::stepOnce()
     Loop &loop = m_rt->loop();
     if (m_scriptPos < m_script.size() && m_stage == Stage::Run)
         applyScript();
+    Runtime &rt = *m_rt;
+    if (qint64(loop.iteration()) >= rt.graph().iterationLimit)
+        rt.exhaust(Budget::Iterations);
     const RunStatus st = loop.runOnce();
     const bool shutdown = (m_stage == Stage::Shutdown);
-    if (st == RunStatus::Deadlock || st == RunStatus::TimeLimit) {
-        m_status = st == RunStatus::Deadlock ? QStringLiteral("deadlock") : QStringLiteral("time_limit");
+    if (st == RunStatus::Deadlock || st == RunStatus::TimeLimit || st == RunStatus::Halted) {
+        m_status = st == RunStatus::Deadlock ? QStringLiteral("deadlock")
+            : st == RunStatus::TimeLimit     ? QStringLiteral("time_limit")
+                                             : budgetStatus(rt.exhausted());
         if (shutdown)
             m_status = u"shutdown_" + m_status;
     } else if (!loop.stopping()) {

@@ -100,7 +100,42 @@ Task *Runtime::createTask(int node, Frame *frame, int taskGroup)
     m_loop.trace().add({m_loop.time(), m_loop.iteration(), taskGroup < 0 ? 0 : double(taskGroup), t->index, t->parent,
                         EventKind::TaskCreated, quint8(taskGroup < 0 ? 0 : 1)});
     m_loop.callSoon({t, TagTaskStep});
+    // The task beyond the limit is made (callers need one) and the run stops with it pending.
+    if (qint64(tasks.size()) > m_graph->taskLimit)
+        exhaust(Budget::Tasks);
     return t;
+}
+
+QString budgetStatus(Budget b)
+{
+    switch (b) {
+    case Budget::None:
+        break;
+    case Budget::Tasks:
+        return QStringLiteral("task_limit");
+    case Budget::Steps:
+        return QStringLiteral("step_limit");
+    case Budget::Iterations:
+        return QStringLiteral("iteration_limit");
+    }
+    return {};
+}
+
+void Runtime::exhaust(Budget b)
+{
+    if (m_exhausted != Budget::None)
+        return;
+    m_exhausted = b;
+    m_loop.halt();
+}
+
+Future *Runtime::parkingFuture()
+{
+    if (!m_parking) {
+        m_parking = createFuture();
+        extraRoots.push_back(m_parking);
+    }
+    return m_parking;
 }
 
 Future *Runtime::createFuture(const QString &namedAs, FutureOrigin origin, double value, const Future *about)

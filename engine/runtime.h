@@ -17,6 +17,11 @@ QJsonValue valueToJson(const Value &v);
 
 enum class Phase : quint8 { Run, Shutdown, Teardown };
 
+// A budget of the run (Graph::taskLimit, stepLimit, iterationLimit) that has been spent.
+enum class Budget : quint8 { None, Tasks, Steps, Iterations };
+// "task_limit", "step_limit", "iteration_limit" (empty for None).
+QString budgetStatus(Budget b);
+
 struct CollectionRecord {
     double t = 0;
     std::vector<Task *> destroyed;
@@ -77,6 +82,22 @@ public:
     // Hooks from futures/tasks
     void onDone(Future *f);
 
+    // Budgets: the first one spent halts the loop after the running handle; the interpreter
+    // then parks every task that tries to go on (parkingFuture) and creates no more children.
+    Budget exhausted() const { return m_exhausted; }
+    void exhaust(Budget b);
+    // One step executed (or one iteration of a repeat); true when the run is out of budget.
+    bool countStep()
+    {
+        if (++m_stepsRun > m_graph->stepLimit)
+            exhaust(Budget::Steps);
+        return m_exhausted != Budget::None;
+    }
+    qint64 stepsRun() const { return m_stepsRun; }
+    // A pending future nobody completes, held as a root: what a task stopped by a spent budget
+    // waits on (it stays pending and reachable, as at a time limit).
+    Future *parkingFuture();
+
     // gc.collect(): destroys pending tasks nothing reachable can resume.
     void collect(bool endOfEntry = false);
     bool isReachableForSnapshot(Future *f) const; // after the last collection
@@ -97,6 +118,9 @@ private:
     uint32_t m_epoch = 0;
     std::vector<char> m_reachable;             // by future id, from the last collection
     std::vector<std::vector<char>> m_assigned; // per node: locals bound (to None) at entry
+    Budget m_exhausted = Budget::None;
+    qint64 m_stepsRun = 0;
+    Future *m_parking = nullptr;
 };
 
 } // namespace ascope

@@ -199,6 +199,8 @@ private Q_SLOTS:
     void invalid();
     void valueLimit();
     void nestingLimit();
+    void nonFiniteWhereUnused();
+    void budgets();
     void resolution();
     void numbers_data();
     void numbers();
@@ -505,10 +507,34 @@ void TestLoader::invalid_data()
     ownRow("number starting with dot", R"({"a": .5})", "invalid JSON at offset 6: illegal value");
     ownRow("unknown escape", R"({"a": "\x"})", "invalid JSON at offset 7: invalid escape sequence");
     ownRow("control character", "{\"a\": \"x\ty\"}", "invalid JSON at offset 8: control character in string");
-    ownRow("NaN", R"({"a": NaN})", "invalid JSON at offset 6: illegal number");
+    // NaN, Infinity and overflowing literals are read as Python reads them, then refused where
+    // a graph would use them (the oracle writes them into its program as undefined names)
+    ownRow("NaN seconds", withSteps(R"([{"op": "sleep", "seconds": NaN}])"),
+           "nodes[0].steps[0].seconds: expected a finite number, got nan");
+    ownRow("Infinity seconds", withSteps(R"([{"op": "block", "seconds": Infinity}])"),
+           "nodes[0].steps[0].seconds: expected a finite number, got inf");
+    ownRow("-Infinity seconds", withSteps(R"([{"op": "sleep", "seconds": -Infinity}])"),
+           "nodes[0].steps[0].seconds: must not be negative, got -inf");
+    ownRow("NaN value", withSteps(R"([{"op": "return", "value": [1, NaN]}])"),
+           "nodes[0].steps[0].value[1]: expected a finite number, got nan");
+    ownRow("NaN cancel message", withSteps(R"([{"op": "cancel", "target": "$t", "message": {"a": NaN}}])"),
+           "nodes[0].steps[0].message.a: expected a finite number, got nan");
     ownRow("number out of range",
            R"({"format": "asyncgraph/1", "limits": {"time": 1e309}, "nodes": [{"id": "main", "steps": []}]})",
-           "invalid JSON at offset 46: number out of range");
+           "limits.time: expected a finite number, got inf");
+    ownRow("huge integer seconds", withSteps(R"([{"op": "sleep", "seconds": 1)" + QByteArray(400, '0') + "}]"),
+           qPrintable(u"nodes[0].steps[0].seconds: expected a finite number, got 1"_s + QString(400, u'0')));
+    ownRow("bad literal", R"({"a": Nan})", "invalid JSON at offset 6: illegal number");
+    ownRow("limits.tasks zero",
+           R"({"format": "asyncgraph/1", "limits": {"tasks": 0}, "nodes": [{"id": "main", "steps": []}]})",
+           "limits.tasks: expected a whole number >= 1, got 0");
+    ownRow("limits.steps float",
+           R"({"format": "asyncgraph/1", "limits": {"steps": 1.5}, "nodes": [{"id": "main", "steps": []}]})",
+           "limits.steps: expected a whole number >= 1, got 1.5");
+    ownRow(
+        "limits.iterations too large",
+        R"({"format": "asyncgraph/1", "limits": {"iterations": 1000000000000}, "nodes": [{"id": "main", "steps": []}]})",
+        "limits.iterations: expected at most 1000000000, got 1000000000000");
     ownRow("deep JSON nesting", QByteArray(100000, '['), "invalid JSON at offset 1024: too deeply nested document");
     ownRow("id with newline", R"({"format": "asyncgraph/1", "nodes": [{"id": "main\n", "steps": []}]})",
            "nodes[0].id: expected an identifier");
@@ -551,6 +577,29 @@ void TestLoader::nestingLimit()
 {
     QVERIFY(mustLoad(nestedSteps(200)));
     QVERIFY(!loadGraph(nestedSteps(201)).graph);
+}
+
+void TestLoader::nonFiniteWhereUnused()
+{
+    // The oracle ignores "ui", "note" and unknown top-level fields: NaN there is harmless.
+    QVERIFY(mustLoad(R"({"format": "asyncgraph/1", "ui": {"zoom": Infinity}, "x": -Infinity,
+        "nodes": [{"id": "main", "ui": {"x": NaN}, "steps": [{"op": "gc", "note": 1e999}]}]})"));
+}
+
+void TestLoader::budgets()
+{
+    const auto defaults = mustLoad(R"({"format": "asyncgraph/1", "nodes": [{"id": "main", "steps": []}]})");
+    QVERIFY(defaults);
+    QCOMPARE(defaults->taskLimit, Graph::kDefaultTaskLimit);
+    QCOMPARE(defaults->stepLimit, Graph::kDefaultStepLimit);
+    QCOMPARE(defaults->iterationLimit, Graph::kDefaultIterationLimit);
+    const auto set = mustLoad(R"({"format": "asyncgraph/1", "limits": {"time": 5, "tasks": 7, "steps": 8,
+        "iterations": 9}, "nodes": [{"id": "main", "steps": []}]})");
+    QVERIFY(set);
+    QCOMPARE(set->timeLimit, 5.0);
+    QCOMPARE(set->taskLimit, qint64(7));
+    QCOMPARE(set->stepLimit, qint64(8));
+    QCOMPARE(set->iterationLimit, qint64(9));
 }
 
 void TestLoader::resolution()
@@ -795,10 +844,10 @@ void TestLoader::files()
     QVERIFY(b.open(QIODevice::WriteOnly));
     QVERIFY(b.resize(64 * 1024 * 1024 + 1)); // sparse
     b.close();
-    QCOMPARE(loadGraphFile(big).error, big + u": file too large (more than 64 MiB)");
+    QCOMPARE(loadGraphFile(big).error, big + u": size: too large to load (more than 64 MiB)");
 
     if (QFile::exists(u"/dev/zero"_s)) // a device reports size 0: reading must still stop
-        QCOMPARE(loadGraphFile(u"/dev/zero"_s).error, u"/dev/zero: file too large (more than 64 MiB)"_s);
+        QCOMPARE(loadGraphFile(u"/dev/zero"_s).error, u"/dev/zero: size: too large to load (more than 64 MiB)"_s);
 
     const LoadResult ok = loadGraphFile(conformanceDir() + u"/06-shield.json");
     QVERIFY2(ok.graph, qPrintable(ok.error));
