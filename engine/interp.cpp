@@ -4,6 +4,9 @@
 #include "helpers.h"
 #include "runtime.h"
 
+#include <unordered_map>
+#include <unordered_set>
+
 namespace ascope {
 
 namespace {
@@ -542,13 +545,15 @@ QCoro::Task<Value> Interp::opGather(Ctx &c, const Step &st)
         auto *g = m_loop.make<GatherFuture>(&m_rt, st.returnExceptions);
         g->id = int(m_rt.futures.size());
         m_rt.futures.push_back(g);
-        std::vector<std::pair<Object *, Future *>> seen;
+        // arg_to_fut: an awaitable given twice is awaited once (a fresh coroutine never repeats)
+        std::unordered_map<const Object *, Future *> seen;
+        g->children.reserve(items.size());
         for (Item &it : items) {
-            Object *key = it.isCoro ? static_cast<Object *>(it.coro.frame) : it.value.obj;
+            const Object *key = it.isCoro ? nullptr : it.value.obj;
             Future *fut = nullptr;
-            for (const auto &[k, f] : seen) {
-                if (k && k == key)
-                    fut = f;
+            if (key) {
+                if (auto found = seen.find(key); found != seen.end())
+                    fut = found->second;
             }
             if (!fut) {
                 const bool wasCoro = it.isCoro;
@@ -556,7 +561,8 @@ QCoro::Task<Value> Interp::opGather(Ctx &c, const Step &st)
                 if (wasCoro)
                     static_cast<Task *>(fut)->logDestroyPending = false;
                 ++g->nfuts;
-                seen.emplace_back(key, fut);
+                if (key)
+                    seen.emplace(key, fut);
                 fut->addDoneCallback({g, 0});
             }
             g->children.push_back(fut);
@@ -580,13 +586,9 @@ QCoro::Task<Value> Interp::opWait(Ctx &c, const Step &st)
     if (items.empty())
         m_rt.raise(QStringLiteral("ValueError"), QStringLiteral("Set of Tasks/Futures is empty."));
     std::vector<Value> fs; // set(fs), first-occurrence order
+    std::unordered_set<const Object *> inSet;
     for (const Item &it : items) {
-        bool dup = false;
-        for (const Value &x : fs) {
-            if (x.kind == it.value.kind && x.obj == it.value.obj && x.kind == Value::Kind::Obj)
-                dup = true;
-        }
-        if (!dup)
+        if (it.value.kind != Value::Kind::Obj || inSet.insert(it.value.obj).second)
             fs.push_back(it.value);
     }
     Frame *lf = m_rt.newFrame();
@@ -785,9 +787,10 @@ QCoro::Task<Value> Interp::opAsCompleted(Ctx &c, const Step &st)
     const std::optional<double> timeout = optNumber(c, st.timeout);
     auto *s = m_loop.make<AsCompletedState>();
     s->loop = &m_loop;
+    std::unordered_set<const Future *> inTodo;
     for (Item &it : items) {
         Future *f = ensureFuture(it);
-        if (std::find(s->todo.begin(), s->todo.end(), f) == s->todo.end())
+        if (inTodo.insert(f).second)
             s->todo.push_back(f);
     }
     for (Future *f : s->todo)
