@@ -7,8 +7,8 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
-#include <QJsonDocument>
 #include <QRegularExpression>
 #include <QSaveFile>
 
@@ -162,19 +162,23 @@ int runCommand(const QStringList &args)
         return ExitUsage;
     }
 
-    const FileRunResult result = runScenarioFile(files.first());
+    QFile stdoutFile;
+    if (outPath.isEmpty() && !stdoutFile.open(stdout, QIODevice::WriteOnly)) {
+        printError(u"cannot write the outcome to stdout"_s);
+        return ExitUsage;
+    }
+    QIODevice &dev = outPath.isEmpty() ? static_cast<QIODevice &>(stdoutFile) : out;
+    const FileRunResult result = runScenarioFile(files.first(), dev);
     if (!result.ok) {
         out.cancelWriting();
         printError(result.error);
         return ExitUsage;
     }
-
-    const QByteArray json = QJsonDocument(result.outcome).toJson(QJsonDocument::Indented);
     if (outPath.isEmpty()) {
-        std::fwrite(json.constData(), 1, size_t(json.size()), stdout);
-        return std::fflush(stdout) == 0 ? ExitOk : ExitUsage;
+        stdoutFile.close();
+        return result.written && std::fflush(stdout) == 0 ? ExitOk : ExitUsage;
     }
-    if (out.write(json) != json.size() || !out.commit()) {
+    if (!result.written || !out.commit()) {
         printError(u"cannot write outcome '%1': %2"_s.arg(outPath, out.errorString()));
         return ExitUsage;
     }

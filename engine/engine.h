@@ -16,6 +16,8 @@
 
 namespace ascope {
 
+class JsonWriter;
+
 // A live intervention in a run: applied between two loop iterations, recorded in the trace
 // (EventKind::Injected) and in Engine::injections(), saved with the graph as a script so that
 // a replay reproduces the run exactly.
@@ -75,6 +77,8 @@ public:
     bool stepOnce();
 
     QJsonObject outcome() const;
+    // The outcome as JSON text, streamed (outcome() parses this text).
+    void writeOutcome(JsonWriter &w) const;
 
     // Applies an injection now (between iterations). False with a reason when the target does
     // not exist or cannot take it (e.g. resolving a future that is done).

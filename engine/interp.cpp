@@ -4,8 +4,8 @@
 #include "helpers.h"
 #include "runtime.h"
 
-#include <QHash>
-#include <QSet>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace ascope {
 
@@ -124,6 +124,9 @@ public:
 private:
     QCoro::Task<Flow> execBlock(Ctx &c, const std::vector<Step> &steps);
     QCoro::Task<Flow> execCompound(Ctx &c, const Step &st);
+    QCoro::Task<Value> execAwaiting(Ctx &c, const Step &st);
+    bool execSimple(Ctx &c, const Step &st);
+    QCoro::Task<Value> opHang(Ctx &c);
     QCoro::Task<Value> opSleep(Ctx &c, const Step &st);
     QCoro::Task<Value> opGather(Ctx &c, const Step &st);
     QCoro::Task<Value> opWait(Ctx &c, const Step &st);
@@ -361,57 +364,12 @@ QCoro::Task<void> Interp::park(Ctx &c)
 
 QCoro::Task<Flow> Interp::execBlock(Ctx &c, const std::vector<Step> &steps)
 {
+    // Kept small: a coroutine frame holds every local and temporary of every suspension point,
+    // and each task has one of these alive per nested block. The statements live elsewhere.
     for (const Step &st : steps) {
         if (m_rt.countStep())
             co_await park(c);
-        Value v;
-        bool assign = true;
         switch (st.op) {
-        case Op::Sleep:
-            v = co_await opSleep(c, st);
-            break;
-        case Op::Block: {
-            const double s = number(c, st.seconds);
-            m_loop.trace().add({m_loop.time(), m_loop.iteration(), s, c.task->index, -1, EventKind::Blocked, 0});
-            m_loop.advance(s);
-            assign = false;
-            break;
-        }
-        case Op::Return:
-            co_return Flow{true, st.hasValue ? eval(c, st.value) : Value::none()};
-        case Op::Raise: {
-            ExcObj *e = makeException(c, st.excType, st.hasMessage ? OptMsg(st.message) : std::nullopt);
-            e->addFrame(c.frame);
-            throw PyRaise{e};
-        }
-        case Op::Reraise: {
-            if (c.handling.empty())
-                m_rt.raise(QStringLiteral("RuntimeError"), QStringLiteral("No active exception to reraise"));
-            throw PyRaise{c.handling.back()};
-        }
-        case Op::Await:
-            v = co_await awaitItem(c, evalTarget(c, st.target));
-            break;
-        case Op::Spawn: {
-            Coro co = makeCoro(c, st.target);
-            v = Value::object(m_rt.createTask(co.node, co.frame));
-            break;
-        }
-        case Op::Gather:
-            v = co_await opGather(c, st);
-            break;
-        case Op::Wait:
-            v = co_await opWait(c, st);
-            break;
-        case Op::WaitFor:
-            v = co_await opWaitFor(c, st);
-            break;
-        case Op::Shield:
-            v = co_await opShield(c, st);
-            break;
-        case Op::AsCompleted:
-            v = co_await opAsCompleted(c, st);
-            break;
         case Op::TaskGroup:
         case Op::Timeout:
         case Op::Try:
@@ -419,89 +377,165 @@ QCoro::Task<Flow> Interp::execBlock(Ctx &c, const std::vector<Step> &steps)
             Flow f = co_await execCompound(c, st);
             if (f.returned)
                 co_return f;
-            assign = false;
             break;
         }
-        case Op::Future:
-            v = Value::object(m_rt.createFuture(varName(c, *st.as)));
-            break;
-        case Op::SetResult: {
-            Value t = read(c, st.targetRef);
-            Value val = st.hasValue ? eval(c, st.value) : Value::none();
-            Future *f = t.future();
-            if (!f)
-                raiseNoAttribute(t, "set_result");
-            if (f->kind == ObjKind::Task)
-                m_rt.raise(QStringLiteral("RuntimeError"),
-                           QStringLiteral("Task does not support set_result operation"));
-            f->setResult(val);
-            assign = false;
-            break;
-        }
-        case Op::SetException: {
-            Value t = read(c, st.targetRef);
-            Future *f = t.future();
-            if (!f)
-                raiseNoAttribute(t, "set_exception");
-            ExcObj *e = makeException(c, st.excType, st.hasMessage ? OptMsg(st.message) : std::nullopt);
-            if (f->kind == ObjKind::Task)
-                m_rt.raise(QStringLiteral("RuntimeError"),
-                           QStringLiteral("Task does not support set_exception operation"));
-            f->setException(e);
-            assign = false;
-            break;
-        }
-        case Op::Cancel: {
-            Value t = read(c, st.targetRef);
-            const OptMsg msg = st.hasMessage ? OptMsg(st.message) : std::nullopt;
-            if (t.kind == Value::Kind::Tuple && t.items->size() == 2) {
-                // a wait() result: cancel what is still in its pending set, in creation order
-                std::vector<Future *> pending;
-                for (const Value &x : *(*t.items)[1].items) {
-                    if (Future *f = x.future())
-                        pending.push_back(f);
-                }
-                std::stable_sort(pending.begin(), pending.end(), [this](Future *a, Future *b) {
-                    auto order = [this](Future *f) {
-                        return f->kind == ObjKind::Task ? static_cast<Task *>(f)->index : int(m_rt.tasks.size());
-                    };
-                    return order(a) < order(b);
-                });
-                for (Future *f : pending)
-                    f->cancel(msg);
-            } else if (Future *f = t.future()) {
-                f->cancel(msg);
-            } else {
-                raiseNoAttribute(t, "cancel");
-            }
-            assign = false;
-            break;
-        }
-        case Op::Drop:
-            if (st.targetRef.global) {
-                m_rt.globals[size_t(st.targetRef.slot)] = Value::none();
-                m_rt.globalBound[size_t(st.targetRef.slot)] = false;
-            } else {
-                write(c, st.targetRef, Value::none());
-            }
-            assign = false;
-            break;
-        case Op::Gc:
-            m_rt.collect();
-            assign = false;
-            break;
+        case Op::Sleep:
+        case Op::Await:
+        case Op::Gather:
+        case Op::Wait:
+        case Op::WaitFor:
+        case Op::Shield:
+        case Op::AsCompleted:
         case Op::Hang: {
-            Future *f = m_rt.createFuture(QStringLiteral("hang"));
-            Hold h(c.frame, Value::object(f));
-            co_await FutureAwaiter{c.task, f};
-            assign = false;
+            Value v = co_await execAwaiting(c, st);
+            if (st.as && st.op != Op::Hang)
+                write(c, *st.as, v);
             break;
         }
+        default:
+            if (execSimple(c, st))
+                co_return Flow{true, st.hasValue ? eval(c, st.value) : Value::none()};
+            break;
         }
-        if (assign && st.as)
-            write(c, *st.as, v);
     }
     co_return Flow{};
+}
+
+QCoro::Task<Value> Interp::execAwaiting(Ctx &c, const Step &st)
+{
+    // Not a coroutine: hands out the statement's own coroutine (what evaluating its arguments
+    // raises is raised here, at the statement, as before it suspends).
+    switch (st.op) {
+    case Op::Sleep:
+        return opSleep(c, st);
+    case Op::Await:
+        return awaitItem(c, evalTarget(c, st.target));
+    case Op::Gather:
+        return opGather(c, st);
+    case Op::Wait:
+        return opWait(c, st);
+    case Op::WaitFor:
+        return opWaitFor(c, st);
+    case Op::Shield:
+        return opShield(c, st);
+    case Op::AsCompleted:
+        return opAsCompleted(c, st);
+    default:
+        return opHang(c);
+    }
+}
+
+QCoro::Task<Value> Interp::opHang(Ctx &c)
+{
+    Future *f = m_rt.createFuture(QStringLiteral("hang"));
+    Hold h(c.frame, Value::object(f));
+    co_await FutureAwaiter{c.task, f};
+    co_return Value::none();
+}
+
+bool Interp::execSimple(Ctx &c, const Step &st)
+{
+    // The statements that never suspend; true for `return` (its value is evaluated by the caller).
+    Value v;
+    bool assign = true;
+    switch (st.op) {
+    case Op::Block: {
+        const double s = number(c, st.seconds);
+        m_loop.trace().add({m_loop.time(), m_loop.iteration(), s, c.task->index, -1, EventKind::Blocked, 0});
+        m_loop.advance(s);
+        assign = false;
+        break;
+    }
+    case Op::Return:
+        return true;
+    case Op::Raise: {
+        ExcObj *e = makeException(c, st.excType, st.hasMessage ? OptMsg(st.message) : std::nullopt);
+        e->addFrame(c.frame);
+        throw PyRaise{e};
+    }
+    case Op::Reraise: {
+        if (c.handling.empty())
+            m_rt.raise(QStringLiteral("RuntimeError"), QStringLiteral("No active exception to reraise"));
+        throw PyRaise{c.handling.back()};
+    }
+    case Op::Spawn: {
+        Coro co = makeCoro(c, st.target);
+        v = Value::object(m_rt.createTask(co.node, co.frame));
+        break;
+    }
+    case Op::Future:
+        v = Value::object(m_rt.createFuture(varName(c, *st.as)));
+        break;
+    case Op::SetResult: {
+        Value t = read(c, st.targetRef);
+        Value val = st.hasValue ? eval(c, st.value) : Value::none();
+        Future *f = t.future();
+        if (!f)
+            raiseNoAttribute(t, "set_result");
+        if (f->kind == ObjKind::Task)
+            m_rt.raise(QStringLiteral("RuntimeError"), QStringLiteral("Task does not support set_result operation"));
+        f->setResult(val);
+        assign = false;
+        break;
+    }
+    case Op::SetException: {
+        Value t = read(c, st.targetRef);
+        Future *f = t.future();
+        if (!f)
+            raiseNoAttribute(t, "set_exception");
+        ExcObj *e = makeException(c, st.excType, st.hasMessage ? OptMsg(st.message) : std::nullopt);
+        if (f->kind == ObjKind::Task)
+            m_rt.raise(QStringLiteral("RuntimeError"), QStringLiteral("Task does not support set_exception operation"));
+        f->setException(e);
+        assign = false;
+        break;
+    }
+    case Op::Cancel: {
+        Value t = read(c, st.targetRef);
+        const OptMsg msg = st.hasMessage ? OptMsg(st.message) : std::nullopt;
+        if (t.kind == Value::Kind::Tuple && t.items->size() == 2) {
+            // a wait() result: cancel what is still in its pending set, in creation order
+            std::vector<Future *> pending;
+            for (const Value &x : *(*t.items)[1].items) {
+                if (Future *f = x.future())
+                    pending.push_back(f);
+            }
+            std::stable_sort(pending.begin(), pending.end(), [this](Future *a, Future *b) {
+                auto order = [this](Future *f) {
+                    return f->kind == ObjKind::Task ? static_cast<Task *>(f)->index : int(m_rt.tasks.size());
+                };
+                return order(a) < order(b);
+            });
+            for (Future *f : pending)
+                f->cancel(msg);
+        } else if (Future *f = t.future()) {
+            f->cancel(msg);
+        } else {
+            raiseNoAttribute(t, "cancel");
+        }
+        assign = false;
+        break;
+    }
+    case Op::Drop:
+        if (st.targetRef.global) {
+            m_rt.globals[size_t(st.targetRef.slot)] = Value::none();
+            m_rt.globalBound[size_t(st.targetRef.slot)] = false;
+        } else {
+            write(c, st.targetRef, Value::none());
+        }
+        assign = false;
+        break;
+    case Op::Gc:
+        m_rt.collect();
+        assign = false;
+        break;
+    default:
+        assign = false;
+        break;
+    }
+    if (assign && st.as)
+        write(c, *st.as, v);
+    return false;
 }
 
 QCoro::Task<Flow> Interp::execCompound(Ctx &c, const Step &st)
@@ -562,10 +596,16 @@ QCoro::Task<Value> Interp::opGather(Ctx &c, const Step &st)
         auto *g = m_loop.make<GatherFuture>(&m_rt, st.returnExceptions);
         g->id = int(m_rt.futures.size());
         m_rt.futures.push_back(g);
-        QHash<const Object *, Future *> seen; // arg_to_fut (linear in the children, not quadratic)
+        // arg_to_fut: an awaitable given twice is awaited once (a fresh coroutine never repeats)
+        std::unordered_map<const Object *, Future *> seen;
+        g->children.reserve(items.size());
         for (Item &it : items) {
-            Object *key = it.isCoro ? static_cast<Object *>(it.coro.frame) : it.value.obj;
-            Future *fut = key ? seen.value(key, nullptr) : nullptr;
+            const Object *key = it.isCoro ? nullptr : it.value.obj;
+            Future *fut = nullptr;
+            if (key) {
+                if (auto found = seen.find(key); found != seen.end())
+                    fut = found->second;
+            }
             if (!fut) {
                 const bool wasCoro = it.isCoro;
                 fut = ensureFuture(it);
@@ -573,7 +613,7 @@ QCoro::Task<Value> Interp::opGather(Ctx &c, const Step &st)
                     static_cast<Task *>(fut)->logDestroyPending = false;
                 ++g->nfuts;
                 if (key)
-                    seen.insert(key, fut);
+                    seen.emplace(key, fut);
                 fut->addDoneCallback({g, 0});
             }
             g->children.push_back(fut);
@@ -597,14 +637,10 @@ QCoro::Task<Value> Interp::opWait(Ctx &c, const Step &st)
     if (items.empty())
         m_rt.raise(QStringLiteral("ValueError"), QStringLiteral("Set of Tasks/Futures is empty."));
     std::vector<Value> fs; // set(fs), first-occurrence order
-    QSet<const Object *> inFs;
+    std::unordered_set<const Object *> inSet;
     for (const Item &it : items) {
-        const bool obj = it.value.kind == Value::Kind::Obj;
-        if (obj && inFs.contains(it.value.obj))
-            continue;
-        if (obj)
-            inFs.insert(it.value.obj);
-        fs.push_back(it.value);
+        if (it.value.kind != Value::Kind::Obj || inSet.insert(it.value.obj).second)
+            fs.push_back(it.value);
     }
     Frame *lf = m_rt.newFrame();
     FramePush fp(c.task, lf);
@@ -802,13 +838,11 @@ QCoro::Task<Value> Interp::opAsCompleted(Ctx &c, const Step &st)
     const std::optional<double> timeout = optNumber(c, st.timeout);
     auto *s = m_loop.make<AsCompletedState>();
     s->loop = &m_loop;
-    QSet<const Future *> inTodo;
+    std::unordered_set<const Future *> inTodo;
     for (Item &it : items) {
         Future *f = ensureFuture(it);
-        if (!inTodo.contains(f)) {
-            inTodo.insert(f);
+        if (inTodo.insert(f).second)
             s->todo.push_back(f);
-        }
     }
     for (Future *f : s->todo)
         f->addDoneCallback({s, TagAsCompletedDone});

@@ -1,6 +1,7 @@
 #include "runner.h"
 
 #include "engine.h"
+#include "jsonwriter.h"
 #include "loader.h"
 
 #include <QCoreApplication>
@@ -642,58 +643,84 @@ void Engine::customEvent(QEvent *e)
 
 QJsonObject Engine::outcome() const
 {
+    JsonWriter w;
+    writeOutcome(w);
+    return QJsonDocument::fromJson(w.buffer()).object();
+}
+
+void Engine::writeOutcome(JsonWriter &w) const
+{
+    // Members in the order QJsonObject sorts its keys, so that the text is the one
+    // QJsonDocument(outcome).toJson(Indented) would give.
     const Runtime &rt = *m_rt;
-    QJsonObject out;
-    out.insert(QStringLiteral("format"), QStringLiteral("asyncgraph-outcome/1"));
-    out.insert(QStringLiteral("scenario"), rt.graph().name);
-    out.insert(QStringLiteral("status"), m_status);
-    out.insert(QStringLiteral("end_time"), round9(m_endTime));
-
     static const char *const kStates[] = {"pending", "done", "failed", "cancelled"};
-    QJsonArray tasks;
-    QJsonObject mainOut;
-    QJsonArray pendingAtExit;
-    for (size_t i = 0; i < rt.tasks.size(); ++i) {
-        const Task *t = rt.tasks[i];
-        QJsonObject o{{QStringLiteral("name"), t->name},
-                      {QStringLiteral("node"), rt.graph().nodes[size_t(t->node)].id},
-                      {QStringLiteral("created"), round9(t->created)}};
-        if (i < m_snapshot.size() && !t->createdInShutdown) {
-            const quint8 s = m_snapshot[i];
-            o.insert(QStringLiteral("state"), QLatin1String(kStates[s]));
-            if (s != 0) {
-                o.insert(QStringLiteral("finished"), round9(t->finished));
-                if (s == 1)
-                    o.insert(QStringLiteral("result"), t->resultJson);
-                else if (s == 2)
-                    o.insert(QStringLiteral("exception"), t->exceptionJson);
-            } else {
-                pendingAtExit.append(t->name);
-            }
-        } else {
-            o.insert(QStringLiteral("created_in"), QStringLiteral("shutdown"));
-        }
-        o.insert(QStringLiteral("final_state"), stateName(t));
-        if (t == rt.mainTask) {
-            for (const char *k : {"state", "result", "exception"}) {
-                const QString key = QLatin1String(k);
-                if (o.contains(key))
-                    mainOut.insert(key, o.value(key));
-            }
-        }
-        tasks.append(o);
-    }
-    out.insert(QStringLiteral("main"), mainOut);
-    out.insert(QStringLiteral("tasks"), tasks);
+    auto sortedNames = [&w](QStringList l) {
+        std::sort(l.begin(), l.end());
+        w.beginArray();
+        for (const QString &n : l)
+            w.string(n);
+        w.endArray();
+    };
+    auto snapshotOf = [this](size_t i, const Task *t) { // -1: created in shutdown
+        return i < m_snapshot.size() && !t->createdInShutdown ? int(m_snapshot[i]) : -1;
+    };
 
-    QJsonArray futures;
-    for (size_t i = 0; i < m_futureSnapshot.size(); ++i) { // named futures as of the snapshot
-        futures.append(QJsonObject{{QStringLiteral("name"), rt.namedFutures[i].first},
-                                   {QStringLiteral("state"), m_futureSnapshot[i]}});
+    w.beginObject();
+    w.key("diagnostics");
+    {
+        w.beginObject();
+        w.key("collections");
+        w.beginArray();
+        for (const CollectionRecord &c : rt.collections) {
+            if (c.destroyed.empty())
+                continue;
+            QStringList names;
+            for (const Task *t : c.destroyed)
+                names << t->name;
+            w.beginObject();
+            w.key("destroyed");
+            sortedNames(names);
+            w.key("t");
+            w.number(round9(c.t));
+            w.endObject();
+        }
+        w.endArray();
+        QStringList destroyed;
+        for (const Task *t : rt.destroyedPending)
+            destroyed << t->name;
+        w.key("destroyed_pending");
+        sortedNames(destroyed);
+        QStringList never;
+        for (const Task *t : rt.tasks) {
+            if (t->failed() && t->logTraceback())
+                never << t->name;
+        }
+        for (const Future *f : rt.futures) {
+            if (f->kind == ObjKind::Task || !f->failed() || !f->logTraceback())
+                continue;
+            // A named future freed by refcounting is reported by name; one the cycle collector
+            // freed has lost its weak references first, so the reference reports "?".
+            never << (f->named && !f->diedInCycle ? f->name : QStringLiteral("?"));
+        }
+        never.removeDuplicates();
+        w.key("exception_never_retrieved");
+        sortedNames(never);
+        w.key("pending_at_exit");
+        w.beginArray();
+        for (size_t i = 0; i < rt.tasks.size(); ++i) {
+            if (snapshotOf(i, rt.tasks[i]) == 0)
+                w.string(rt.tasks[i]->name);
+        }
+        w.endArray();
+        w.key("shutdown_errors");
+        sortedNames(QStringList(m_shutdownErrors.begin(), m_shutdownErrors.end()));
+        w.endObject();
     }
-    out.insert(QStringLiteral("futures"), futures);
+    w.key("end_time");
+    w.number(round9(m_endTime));
 
-    QJsonArray events;
+    w.key("events");
+    w.beginArray();
     for (const Event &e : rt.loop().trace().events()) {
         const char *st = nullptr;
         switch (e.kind) {
@@ -711,60 +738,107 @@ QJsonObject Engine::outcome() const
         }
         if (!st)
             continue;
-        events.append(
-            QJsonObject{{QStringLiteral("t"), round9(e.t)},
-                        {QStringLiteral("task"), rt.tasks[size_t(e.subject)]->name},
-                        {QStringLiteral("state"), QLatin1String(st)},
-                        {QStringLiteral("phase"), e.flags == 0 ? QStringLiteral("run") : QStringLiteral("shutdown")}});
+        w.beginObject();
+        w.key("phase");
+        w.ascii(e.flags == 0 ? "run" : "shutdown");
+        w.key("state");
+        w.ascii(st);
+        w.key("t");
+        w.number(round9(e.t));
+        w.key("task");
+        w.string(rt.tasks[size_t(e.subject)]->name);
+        w.endObject();
     }
-    out.insert(QStringLiteral("events"), events);
-    out.insert(QStringLiteral("excluded"), rt.excluded.isEmpty() ? QJsonValue() : QJsonValue(rt.excluded));
+    w.endArray();
 
-    auto sortedNames = [](QStringList l) {
-        std::sort(l.begin(), l.end());
-        return QJsonArray::fromStringList(l);
-    };
-    QStringList destroyed;
-    for (const Task *t : rt.destroyedPending)
-        destroyed << t->name;
-    QStringList never;
-    for (const Task *t : rt.tasks) {
-        if (t->failed() && t->logTraceback())
-            never << t->name;
+    w.key("excluded");
+    if (rt.excluded.isEmpty())
+        w.null();
+    else
+        w.string(rt.excluded);
+    w.key("format");
+    w.ascii("asyncgraph-outcome/1");
+
+    w.key("futures");
+    w.beginArray();
+    for (size_t i = 0; i < m_futureSnapshot.size(); ++i) { // named futures as of the snapshot
+        w.beginObject();
+        w.key("name");
+        w.string(rt.namedFutures[i].first);
+        w.key("state");
+        w.string(m_futureSnapshot[i]);
+        w.endObject();
     }
-    for (const Future *f : rt.futures) {
-        if (f->kind == ObjKind::Task || !f->failed() || !f->logTraceback())
-            continue;
-        // A named future freed by refcounting is reported by name; one the cycle collector
-        // freed has lost its weak references first, so the reference reports "?".
-        never << (f->named && !f->diedInCycle ? f->name : QStringLiteral("?"));
+    w.endArray();
+
+    w.key("main");
+    w.beginObject();
+    if (rt.mainTask) {
+        const int s = snapshotOf(size_t(rt.mainTask->index), rt.mainTask);
+        if (s == 2) {
+            w.key("exception");
+            w.value(rt.mainTask->exceptionJson);
+        } else if (s == 1) {
+            w.key("result");
+            w.value(rt.mainTask->resultJson);
+        }
+        if (s >= 0) {
+            w.key("state");
+            w.ascii(kStates[s]);
+        }
     }
-    never.removeDuplicates();
-    QJsonArray collections;
-    for (const CollectionRecord &c : rt.collections) {
-        if (c.destroyed.empty())
-            continue;
-        QStringList names;
-        for (const Task *t : c.destroyed)
-            names << t->name;
-        collections.append(
-            QJsonObject{{QStringLiteral("t"), round9(c.t)}, {QStringLiteral("destroyed"), sortedNames(names)}});
+    w.endObject();
+
+    w.key("scenario");
+    w.string(rt.graph().name);
+    w.key("status");
+    w.string(m_status);
+
+    w.key("tasks");
+    w.beginArray();
+    for (size_t i = 0; i < rt.tasks.size(); ++i) {
+        const Task *t = rt.tasks[i];
+        const int s = snapshotOf(i, t);
+        w.beginObject();
+        w.key("created");
+        w.number(round9(t->created));
+        if (s < 0) {
+            w.key("created_in");
+            w.ascii("shutdown");
+        }
+        if (s == 2) {
+            w.key("exception");
+            w.value(t->exceptionJson);
+        }
+        w.key("final_state");
+        w.string(stateName(t));
+        if (s > 0) {
+            w.key("finished");
+            w.number(round9(t->finished));
+        }
+        w.key("name");
+        w.string(t->name);
+        w.key("node");
+        w.string(rt.graph().nodes[size_t(t->node)].id);
+        if (s == 1) {
+            w.key("result");
+            w.value(t->resultJson);
+        }
+        if (s >= 0) {
+            w.key("state");
+            w.ascii(kStates[s]);
+        }
+        w.endObject();
     }
-    QStringList shutdownErrors(m_shutdownErrors.begin(), m_shutdownErrors.end());
-    out.insert(QStringLiteral("diagnostics"),
-               QJsonObject{{QStringLiteral("pending_at_exit"), pendingAtExit},
-                           {QStringLiteral("destroyed_pending"), sortedNames(destroyed)},
-                           {QStringLiteral("exception_never_retrieved"), sortedNames(never)},
-                           {QStringLiteral("shutdown_errors"), sortedNames(shutdownErrors)},
-                           {QStringLiteral("collections"), collections}});
-    return out;
+    w.endArray();
+    w.endObject();
+    w.flush();
 }
 
-QJsonObject runToOutcome(const Graph &graph)
+namespace {
+// Runs the graph to its end in `engine`; spins an event loop when the application has one.
+void runEngine(Engine &engine, const Graph &graph)
 {
-    // The engine keeps a shared reference; the caller's graph outlives this call.
-    std::shared_ptr<const Graph> g(&graph, [](const Graph *) {});
-    Engine engine(g);
     if (auto script = Engine::scriptFromGraph(graph, nullptr))
         engine.setScript(std::move(*script));
     if (QCoreApplication::instance()) {
@@ -776,24 +850,62 @@ QJsonObject runToOutcome(const Graph &graph)
     } else {
         engine.runSync();
     }
+}
+
+std::shared_ptr<const Graph> borrowed(const Graph &graph)
+{
+    // The engine keeps a shared reference; the caller's graph outlives the engine.
+    return std::shared_ptr<const Graph>(&graph, [](const Graph *) {});
+}
+} // namespace
+
+QJsonObject runToOutcome(const Graph &graph)
+{
+    Engine engine(borrowed(graph));
+    runEngine(engine, graph);
     return engine.outcome();
 }
 
-FileRunResult runScenarioFile(const QString &path)
+bool runToOutcome(const Graph &graph, QIODevice &out)
 {
-    FileRunResult r;
+    Engine engine(borrowed(graph));
+    runEngine(engine, graph);
+    JsonWriter w(&out);
+    engine.writeOutcome(w);
+    return w.ok();
+}
+
+namespace {
+std::shared_ptr<const Graph> loadForRun(const QString &path, FileRunResult &r)
+{
     LoadResult lr = loadGraphFile(path);
     if (!lr.graph) {
         r.error = lr.error;
-        return r;
+        return nullptr;
     }
     QString why;
     if (!Engine::scriptFromGraph(*lr.graph, &why)) {
         r.error = path + u": " + why;
-        return r;
+        return nullptr;
     }
     r.ok = true;
-    r.outcome = runToOutcome(*lr.graph);
+    return lr.graph;
+}
+} // namespace
+
+FileRunResult runScenarioFile(const QString &path)
+{
+    FileRunResult r;
+    if (auto graph = loadForRun(path, r))
+        r.outcome = runToOutcome(*graph);
+    return r;
+}
+
+FileRunResult runScenarioFile(const QString &path, QIODevice &out)
+{
+    FileRunResult r;
+    if (auto graph = loadForRun(path, r))
+        r.written = runToOutcome(*graph, out);
     return r;
 }
 

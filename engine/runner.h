@@ -4,6 +4,8 @@
 #include <QJsonObject>
 #include <QString>
 
+class QIODevice;
+
 namespace ascope {
 
 struct Graph;
@@ -11,14 +13,21 @@ struct Graph;
 // Runs the graph to the end (snapshot, end-of-entry collection, shutdown) and returns the outcome.
 // Spins its own event loop when none is running; works under QCoreApplication (no display).
 QJsonObject runToOutcome(const Graph &graph);
+// The same, streaming the outcome's JSON text to `out` (laid out as QJsonDocument::Indented);
+// false when `out` refused a write.
+bool runToOutcome(const Graph &graph, QIODevice &out);
 
 struct FileRunResult {
     bool ok = false;
-    QString error;       // "<path>: <where>: <what>" when the file is invalid or unreadable
-    QJsonObject outcome; // when ok
+    QString error;        // "<path>: <where>: <what>" when the file is invalid or unreadable
+    QJsonObject outcome;  // when ok (the overload without a device)
+    bool written = false; // when ok (the overload with a device): every byte was accepted
 };
 
 // Load + run. The whole contract of `asyncscope run FILE`.
 FileRunResult runScenarioFile(const QString &path);
+// Load + run + stream the outcome to `out`: what `asyncscope run` does, without keeping the
+// outcome as a QJsonObject tree in memory.
+FileRunResult runScenarioFile(const QString &path, QIODevice &out);
 
 } // namespace ascope

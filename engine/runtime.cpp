@@ -276,18 +276,24 @@ void Runtime::markGarbage()
         }
     }
     const size_t n = garbage.size();
-    std::vector<std::vector<int32_t>> adj(n);
+    // The edges among the garbage, in one array: adjacency of i is edges[first[i] .. first[i + 1])
+    std::vector<size_t> first(n + 1, 0);
+    std::vector<int32_t> edges;
     std::vector<Object *> out;
     for (size_t i = 0; i < n; ++i) {
+        first[i] = edges.size();
         out.clear();
         Tracer tr = Tracer::edges(out);
         garbage[i]->trace(tr);
         for (Object *x : out) {
             if (!x->dead && x->markEpoch != m_epoch && x->scratch >= 0 && size_t(x->scratch) < n
                 && garbage[size_t(x->scratch)] == x)
-                adj[i].push_back(x->scratch);
+                edges.push_back(x->scratch);
         }
     }
+    first[n] = edges.size();
+    auto degree = [&first](int32_t v) { return first[size_t(v) + 1] - first[size_t(v)]; };
+    auto edge = [&first, &edges](int32_t v, size_t k) { return edges[first[size_t(v)] + k]; };
     // Tarjan's strongly connected components, iteratively.
     std::vector<int32_t> index(n, -1), low(n, 0), comp(n, -1);
     std::vector<char> onStack(n, 0);
@@ -306,8 +312,8 @@ void Runtime::markGarbage()
                 stack.push_back(v);
                 onStack[size_t(v)] = 1;
             }
-            if (ei < adj[size_t(v)].size()) {
-                const int32_t w = adj[size_t(v)][ei++];
+            if (ei < degree(v)) {
+                const int32_t w = edge(v, ei++);
                 if (w == v)
                     cyclic[size_t(v)] = 1;
                 if (index[size_t(w)] < 0)
@@ -317,19 +323,20 @@ void Runtime::markGarbage()
                 continue;
             }
             if (low[size_t(v)] == index[size_t(v)]) {
-                std::vector<int32_t> members;
-                int32_t w;
+                // the component is the top of the stack down to v
+                size_t bottom = stack.size();
                 do {
-                    w = stack.back();
-                    stack.pop_back();
+                    --bottom;
+                } while (stack[bottom] != v);
+                const bool cycle = stack.size() - bottom > 1;
+                for (size_t k = bottom; k < stack.size(); ++k) {
+                    const int32_t w = stack[k];
                     onStack[size_t(w)] = 0;
                     comp[size_t(w)] = comps;
-                    members.push_back(w);
-                } while (w != v);
-                if (members.size() > 1) {
-                    for (int32_t m : members)
-                        cyclic[size_t(m)] = 1;
+                    if (cycle)
+                        cyclic[size_t(w)] = 1;
                 }
+                stack.resize(bottom);
                 ++comps;
             }
             const int32_t done = v;
@@ -352,7 +359,8 @@ void Runtime::markGarbage()
     while (!queue.empty()) {
         const int32_t v = queue.back();
         queue.pop_back();
-        for (int32_t w : adj[size_t(v)]) {
+        for (size_t k = 0; k < degree(v); ++k) {
+            const int32_t w = edge(v, k);
             if (!inCycle[size_t(w)]) {
                 inCycle[size_t(w)] = 1;
                 queue.push_back(w);
