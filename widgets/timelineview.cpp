@@ -488,11 +488,15 @@ void TimelineView::paintAxis(QPainter &p, const QRect &axisRect) const
     p.save();
     p.setClipRect(axisRect);
     p.setPen(palette().text().color());
+    const QFontMetrics fm = p.fontMetrics();
     for (const TimeScale::Tick &t : m_scale.ticks()) {
         const double x = axisRect.left() + t.x;
         p.drawLine(QPointF(x, axisRect.bottom() - 5), QPointF(x, axisRect.bottom()));
-        p.drawText(QRectF(x + 3, axisRect.top(), 100, axisRect.height() - 4), Qt::AlignLeft | Qt::AlignVCenter,
-                   t.label);
+        // A label that would be cut at the right edge goes to the left of its tick.
+        const int w = fm.horizontalAdvance(t.label) + 3;
+        const bool left = x + w > axisRect.right() && x - w >= axisRect.left();
+        p.drawText(QRectF(left ? x - w : x + 3, axisRect.top(), w, axisRect.height() - 4),
+                   Qt::AlignLeft | Qt::AlignVCenter, t.label);
     }
     for (const TimelineData::Marker &m : m_data.markers()) {
         const double x = axisRect.left() + m_scale.toPixel(m.t);
