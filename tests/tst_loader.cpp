@@ -829,7 +829,7 @@ void TestLoader::files()
     QVERIFY(dir.isValid());
 
     const QString missing = dir.filePath(u"missing.json"_s);
-    QCOMPARE(loadGraphFile(missing).error, missing + u": cannot read: No such file or directory");
+    QCOMPARE(loadGraphFile(missing).error, QString(missing + u": cannot read: No such file or directory"));
     QVERIFY(loadGraphFile(dir.path()).error.startsWith(dir.path() + u": cannot read: "));
 
     const QString bad = dir.filePath(u"bad.json"_s);
@@ -837,14 +837,14 @@ void TestLoader::files()
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(withSteps(R"([{"op": "sleep"}])"));
     f.close();
-    QCOMPARE(loadGraphFile(bad).error, bad + u": nodes[0].steps[0] (sleep): missing field(s) ['seconds']");
+    QCOMPARE(loadGraphFile(bad).error, QString(bad + u": nodes[0].steps[0] (sleep): missing field(s) ['seconds']"));
 
     const QString big = dir.filePath(u"big.json"_s);
     QFile b(big);
     QVERIFY(b.open(QIODevice::WriteOnly));
     QVERIFY(b.resize(64 * 1024 * 1024 + 1)); // sparse
     b.close();
-    QCOMPARE(loadGraphFile(big).error, big + u": size: too large to load (more than 64 MiB)");
+    QCOMPARE(loadGraphFile(big).error, QString(big + u": size: too large to load (more than 64 MiB)"));
 
     if (QFile::exists(u"/dev/zero"_s)) // a device reports size 0: reading must still stop
         QCOMPARE(loadGraphFile(u"/dev/zero"_s).error, u"/dev/zero: size: too large to load (more than 64 MiB)"_s);
