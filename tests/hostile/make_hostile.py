@@ -2,6 +2,9 @@
 """Writes the hostile corpus (tests/hostile/*.json): inputs that must end with exit 2 and a
 message naming the file, or run to a status, never a crash, a hang or unbounded memory.
 The files are committed; this script only documents how the generated ones were made.
+Two were not made here: injection-on-freed-future.json and force-timeout-about-to-wake.json are
+graphs and injection scripts tst_properties found (a crash and a task stepped twice), kept as
+regressions. Rerunning the script leaves them alone.
 Run from anywhere: python3 tests/hostile/make_hostile.py"""
 import json
 import os
