@@ -120,6 +120,15 @@ write("empty-repeat-body.json", main_steps(limits={"steps": 300000}, steps=[{"op
 write("task-awaits-itself.json", graph([
     {"id": "main", "steps": [{"op": "spawn", "node": "w", "as": "@t"}, {"op": "await", "target": "@t"}]},
     {"id": "w", "steps": [{"op": "sleep", "seconds": 0}, {"op": "await", "target": "@t"}]}]))
+write("shutdown-spin.json", graph(limits={"steps": 200000}, nodes=[
+    {"id": "main", "steps": [{"op": "spawn", "node": "stubborn", "as": "@t"}, {"op": "sleep", "seconds": 1}, {"op": "return", "value": 1}]},
+    {"id": "stubborn", "steps": [{"op": "try", "body": [{"op": "hang"}], "except": [{"types": ["CancelledError"], "body": [
+        {"op": "repeat", "times": 10000000, "body": [{"op": "repeat", "times": 10000000, "body": [{"op": "sleep", "seconds": 0}]}]}]}]}]}]))
+write("shutdown-spawn-chain.json", graph(limits={"tasks": 20000}, nodes=[
+    {"id": "main", "steps": [{"op": "spawn", "node": "stubborn", "as": "@t"}, {"op": "sleep", "seconds": 1}, {"op": "return", "value": 1}]},
+    {"id": "stubborn", "steps": [{"op": "try", "body": [{"op": "hang"}], "except": [{"types": ["CancelledError"], "body": [
+        {"op": "spawn", "node": "chain"}, {"op": "hang"}]}]}]},
+    {"id": "chain", "steps": [{"op": "spawn", "node": "chain"}]}]))
 # --- wrong shapes
 write("not-an-object.json", "[1, 2, 3]\n")
 write("bad-format.json", {"format": "asyncgraph/2", "nodes": [{"id": "main", "steps": []}]})
