@@ -601,8 +601,10 @@ std::vector<Finding> diagnose(const Engine &engine)
     const QString status = engine.status();
     if (snapshotAt != SIZE_MAX) {
         const QString moment = status == u"deadlock"_s ? u"when the run deadlocked at %1"_s.arg(seconds(snapshotTime))
-            : status == u"time_limit"_s
-            ? u"when the run hit its time limit at %1"_s.arg(seconds(snapshotTime))
+            : status == u"time_limit"_s ? u"when the run hit its time limit at %1"_s.arg(seconds(snapshotTime))
+            : status == u"task_limit"_s || status == u"step_limit"_s || status == u"iteration_limit"_s
+            ? u"when the run spent its %1 budget (limits.%2) at %3"_s.arg(status.chopped(6), status.chopped(6) + u's',
+                                                                          seconds(snapshotTime))
             : u"when %1 ended at %2"_s.arg(rt.mainTask ? rt.mainTask->name : u"main"_s, seconds(snapshotTime));
         for (size_t k = 0; k < taskCount; ++k) {
             const Task *t = rt.tasks[k];

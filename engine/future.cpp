@@ -288,6 +288,10 @@ void Task::step(ExcObj *exc)
     // as tasks.py Task.__step
     if (done())
         return;
+    // A collected task never resumes (nothing reachable can wake it; this guards the engine
+    // against a wakeup that would reach it anyway, e.g. from an injection).
+    if (destroyed || (m_started && !m_coroDone && !m_resumeAt))
+        return;
     if (m_mustCancel) {
         if (!exc || !excIsSubclass(exc->type, QStringLiteral("CancelledError")))
             exc = makeCancelledError();
@@ -395,7 +399,9 @@ void Task::fire(Handle &h)
 
 bool Task::throwIn(ExcObj *e)
 {
-    if (done() || !m_futWaiter)
+    // A done future has scheduled this task's __wakeup already: a second step would resume the
+    // coroutine twice (the throw would land on a later await, or after the task's end).
+    if (done() || !m_futWaiter || m_futWaiter->done())
         return false;
     m_futWaiter->removeDoneCallback({this, TagTaskWakeup});
     m_futWaiter = nullptr;

@@ -332,6 +332,10 @@ bool Engine::inject(Injection in, QString *error)
     Task *task = target && target->kind == ObjKind::Task ? static_cast<Task *>(target) : nullptr;
     if (task && task->destroyed)
         return fail(QStringLiteral("task '%1' was destroyed by a collection").arg(in.target));
+    // Garbage a collection found no longer exists in the program: nothing can act on it (its
+    // done-callbacks would wake tasks that were destroyed).
+    if (target && target->dead)
+        return fail(QStringLiteral("'%1' was freed by a collection").arg(in.target));
     const OptMsg msg = in.hasMessage ? OptMsg(in.message) : std::nullopt;
     try {
         switch (in.kind) {
@@ -357,7 +361,8 @@ bool Engine::inject(Injection in, QString *error)
             if (!moved) {
                 ExcObj *e = rt.newExc(QStringLiteral("TimeoutError"), msg);
                 if (!task->throwIn(e))
-                    return fail(QStringLiteral("'%1' is not waiting on anything").arg(in.target));
+                    return fail(
+                        QStringLiteral("'%1' is not waiting on anything (or is about to resume)").arg(in.target));
             }
             break;
         }
@@ -469,7 +474,7 @@ bool Engine::stepOnce()
     if (m_stage == Stage::Finished)
         return false;
     Loop &loop = m_rt->loop();
-    if (m_scriptPos < m_script.size() && m_stage == Stage::Run)
+    if (m_scriptPos < m_script.size()) // live injections may come in shutdown too
         applyScript();
     Runtime &rt = *m_rt;
     if (qint64(loop.iteration()) >= rt.graph().iterationLimit)

@@ -9,6 +9,7 @@ packages=(
     qcoro-qt6-dev                                       # QCoro 0.8 (coroutines on the Qt event loop)
     python3                                             # the reference oracle used by conformance
     clang-format                                        # .clang-format is checked in CI
+    clang-14 libclang-rt-14-dev                         # libFuzzer (scripts/fuzz.sh)
     xvfb xauth                                          # a real window on a headless machine
     poppler-utils                                       # pdftotext/pdftoppm: the report tests read PDFs
 )

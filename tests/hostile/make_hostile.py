@@ -2,6 +2,9 @@
 """Writes the hostile corpus (tests/hostile/*.json): inputs that must end with exit 2 and a
 message naming the file, or run to a status, never a crash, a hang or unbounded memory.
 The files are committed; this script only documents how the generated ones were made.
+Two were not made here: injection-on-freed-future.json and force-timeout-about-to-wake.json are
+graphs and injection scripts tst_properties found (a crash and a task stepped twice), kept as
+regressions. Rerunning the script leaves them alone.
 Run from anywhere: python3 tests/hostile/make_hostile.py"""
 import json
 import os
@@ -117,6 +120,15 @@ write("empty-repeat-body.json", main_steps(limits={"steps": 300000}, steps=[{"op
 write("task-awaits-itself.json", graph([
     {"id": "main", "steps": [{"op": "spawn", "node": "w", "as": "@t"}, {"op": "await", "target": "@t"}]},
     {"id": "w", "steps": [{"op": "sleep", "seconds": 0}, {"op": "await", "target": "@t"}]}]))
+write("shutdown-spin.json", graph(limits={"steps": 200000}, nodes=[
+    {"id": "main", "steps": [{"op": "spawn", "node": "stubborn", "as": "@t"}, {"op": "sleep", "seconds": 1}, {"op": "return", "value": 1}]},
+    {"id": "stubborn", "steps": [{"op": "try", "body": [{"op": "hang"}], "except": [{"types": ["CancelledError"], "body": [
+        {"op": "repeat", "times": 10000000, "body": [{"op": "repeat", "times": 10000000, "body": [{"op": "sleep", "seconds": 0}]}]}]}]}]}]))
+write("shutdown-spawn-chain.json", graph(limits={"tasks": 20000}, nodes=[
+    {"id": "main", "steps": [{"op": "spawn", "node": "stubborn", "as": "@t"}, {"op": "sleep", "seconds": 1}, {"op": "return", "value": 1}]},
+    {"id": "stubborn", "steps": [{"op": "try", "body": [{"op": "hang"}], "except": [{"types": ["CancelledError"], "body": [
+        {"op": "spawn", "node": "chain"}, {"op": "hang"}]}]}]},
+    {"id": "chain", "steps": [{"op": "spawn", "node": "chain"}]}]))
 # --- wrong shapes
 write("not-an-object.json", "[1, 2, 3]\n")
 write("bad-format.json", {"format": "asyncgraph/2", "nodes": [{"id": "main", "steps": []}]})
