@@ -561,9 +561,11 @@ QCoro::Task<Value> Interp::opSleep(Ctx &c, const Step &st)
         v = co_await FutureAwaiter{c.task, fut};
     } catch (const PyRaise &) {
         m_loop.cancelHandle(h);
+        m_loop.release(h);
         throw;
     }
     m_loop.cancelHandle(h);
+    m_loop.release(h); // sleep() held the only reference
     co_return v;
 }
 
