@@ -420,7 +420,7 @@ std::vector<Finding> diagnose(const Engine &engine)
 {
     const Runtime &rt = engine.runtime();
     const Graph &graph = rt.graph();
-    const std::vector<Event> &events = rt.loop().trace().events();
+    const EventLog &events = rt.loop().trace().events();
     const size_t taskCount = rt.tasks.size();
     const DepIndex idx(rt);
     auto nodeOf = [&](const Task *t) { return graph.nodes[size_t(t->node)].id; };

@@ -120,9 +120,9 @@ public:
     }
 
     QCoro::Task<Value> callNode(Task *task, Coro coro, int depth);
+    QCoro::Task<Flow> execBlock(Ctx &c, const std::vector<Step> &steps);
 
 private:
-    QCoro::Task<Flow> execBlock(Ctx &c, const std::vector<Step> &steps);
     QCoro::Task<Flow> execCompound(Ctx &c, const Step &st);
     QCoro::Task<Value> execAwaiting(Ctx &c, const Step &st);
     bool execSimple(Ctx &c, const Step &st);
@@ -578,9 +578,11 @@ QCoro::Task<Value> Interp::opSleep(Ctx &c, const Step &st)
         v = co_await FutureAwaiter{c.task, fut};
     } catch (const PyRaise &) {
         m_loop.cancelHandle(h);
+        m_loop.release(h);
         throw;
     }
     m_loop.cancelHandle(h);
+    m_loop.release(h); // sleep() held the only reference
     co_return v;
 }
 
@@ -1082,10 +1084,20 @@ QCoro::Task<Flow> Interp::opTry(Ctx &c, const Step &st)
 
 QCoro::Task<> Runtime::runBody(Task *t)
 {
+    // Interp::callNode(t, its coroutine, 1) inlined: one coroutine frame less per task.
     Interp interp(*this);
+    const Node &node = graph().nodes[size_t(t->node)];
+    Ctx c{*this, t, t->initialFrame, node, 1, {}};
     try {
-        Value v = co_await interp.callNode(t, {t->node, t->initialFrame}, 1);
-        t->bodyReturned(v);
+        FramePush fp(t, t->initialFrame);
+        Flow f;
+        try {
+            f = co_await interp.execBlock(c, node.steps);
+        } catch (const PyRaise &r) {
+            r.exc->addFrame(t->initialFrame);
+            throw;
+        }
+        t->bodyReturned(f.returned ? f.value : Value::none());
     } catch (const PyRaise &r) {
         t->bodyRaised(r.exc);
     } catch (const Teardown &) {

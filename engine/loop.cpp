@@ -34,28 +34,63 @@ Loop::Loop(double timeLimit)
 
 Loop::~Loop() = default;
 
+Handle *Loop::newHandle()
+{
+    if (m_freeHandles.empty())
+        return make<Handle>();
+    Handle *h = m_freeHandles.back();
+    m_freeHandles.pop_back();
+    h->free = false;
+    h->dead = false;
+    h->diedInCycle = false;
+    h->markEpoch = 0;
+    h->scratch = -1;
+    return h;
+}
+
+void Loop::recycle(Handle *h)
+{
+    if (h->free)
+        return;
+    // nothing refers to it any more: what it held is let go (a garbage object with no edges)
+    h->cb = {};
+    h->arg = nullptr;
+    h->exc = nullptr;
+    h->val = {};
+    h->when = 0;
+    h->cancelled = false;
+    h->scheduled = false;
+    h->isTimer = false;
+    h->seq = -1;
+    h->free = true;
+    m_freeHandles.push_back(h);
+}
+
 Handle *Loop::callSoon(Callback cb, Object *arg, ExcObj *exc, Value val)
 {
-    auto *h = make<Handle>();
+    Handle *h = newHandle();
     h->cb = cb;
     h->arg = arg;
     h->exc = exc;
     h->val = std::move(val);
+    h->queued = true;
     m_ready.push_back(h);
     return h;
 }
 
 Handle *Loop::callAt(double when, Callback cb, Object *arg, Value val)
 {
-    auto *h = make<Handle>();
+    Handle *h = newHandle();
     h->cb = cb;
     h->arg = arg;
     h->val = std::move(val);
     h->when = when;
     h->isTimer = true;
+    h->pinned = true; // the caller keeps it to cancel it
     h->seq = m_timerSeq++;
     heapPush(h);
     h->scheduled = true;
+    h->queued = true;
     m_trace.add({m_now, m_iteration, when, h->seq, -1, EventKind::TimerArmed, 0});
     return h;
 }
@@ -155,10 +190,14 @@ RunStatus Loop::runOnce()
         std::vector<Handle *> kept;
         kept.reserve(schedCount);
         for (Handle *h : m_heap) {
-            if (h->cancelled)
+            if (h->cancelled) {
                 h->scheduled = false;
-            else
+                h->queued = false;
+                if (!h->pinned)
+                    recycle(h);
+            } else {
                 kept.push_back(h);
+            }
         }
         m_heap = std::move(kept);
         heapify();
@@ -168,6 +207,9 @@ RunStatus Loop::runOnce()
             --m_timerCancelledCount;
             Handle *h = heapPop();
             h->scheduled = false;
+            h->queued = false;
+            if (!h->pinned)
+                recycle(h);
         }
     }
 
@@ -201,11 +243,14 @@ RunStatus Loop::runOnce()
     for (size_t i = 0; i < ntodo; ++i) {
         Handle *h = m_ready.front();
         m_ready.pop_front();
-        if (h->cancelled)
-            continue;
-        m_currentHandle = h;
-        h->cb.target->fire(*h);
-        m_currentHandle = nullptr;
+        if (!h->cancelled) {
+            m_currentHandle = h;
+            h->cb.target->fire(*h);
+            m_currentHandle = nullptr;
+        }
+        h->queued = false;
+        if (!h->pinned)
+            recycle(h);
         if (m_halted)
             return RunStatus::Halted;
     }

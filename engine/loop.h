@@ -35,7 +35,13 @@ struct Handle final : Object {
     bool cancelled = false;
     bool scheduled = false; // in the timer heap
     bool isTimer = false;
-    qint32 seq = -1; // timers: creation number, names the timer in the trace
+    // Someone other than the loop keeps a pointer to it (timers, a Timeout's handler): it is
+    // only reused once its holder let it go (Loop::release). The loop reuses every other handle
+    // as soon as it has run, as CPython frees it.
+    bool pinned = false;
+    bool queued = false; // in the ready queue or the timer heap
+    bool free = false;   // on the loop's free list
+    qint32 seq = -1;     // timers: creation number, names the timer in the trace
     void trace(Tracer &t) const override;
 };
 
@@ -82,6 +88,15 @@ public:
         return callAt(m_now + delay, cb, arg, std::move(val));
     }
     void cancelHandle(Handle *h);
+    // The holder of a pinned handle no longer needs it: reused once the loop is done with it.
+    void release(Handle *h)
+    {
+        if (!h)
+            return;
+        h->pinned = false;
+        if (!h->queued)
+            recycle(h);
+    }
     // Moves a scheduled timer to a new deadline (a forced timeout).
     void rescheduleTimer(Handle *h, double when);
 
@@ -130,6 +145,8 @@ private:
         }
         return best;
     }
+    Handle *newHandle();
+    void recycle(Handle *h);
     void heapPush(Handle *h);
     Handle *heapPop();
     void heapify();
@@ -147,6 +164,7 @@ private:
     Handle *m_currentHandle = nullptr;
     Trace m_trace;
     std::vector<std::unique_ptr<Object>> m_arena;
+    std::vector<Handle *> m_freeHandles; // in the arena, ready for reuse
 };
 
 } // namespace ascope

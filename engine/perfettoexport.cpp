@@ -42,7 +42,7 @@ public:
     QJsonArray write()
     {
         metadata();
-        const std::vector<Event> &events = m_rt.loop().trace().events();
+        const EventLog &events = m_rt.loop().trace().events();
         for (size_t i = 0; i < events.size(); ++i) {
             const Event &e = events[i];
             const bool cancelThrownIn = i + 1 < events.size() && events[i + 1].kind == EventKind::CancelDelivered

@@ -4,7 +4,12 @@
 
 #include <QString>
 
+#include <compare>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
+#include <memory>
+#include <stdexcept>
 #include <vector>
 
 namespace ascope {
@@ -73,11 +78,108 @@ struct TaskStateAt {
 
 const char *taskPhaseName(TaskPhase p);
 
+// The events, in chunks of fixed size: appending never moves what is recorded (no copy of the
+// whole log when it grows, no doubling of its memory), and views index it like a vector.
+class EventLog
+{
+public:
+    static constexpr size_t kChunkBits = 14; // 16,384 events (640 KB) a chunk
+    static constexpr size_t kChunk = size_t(1) << kChunkBits;
+
+    class const_iterator
+    {
+    public:
+        using iterator_category = std::random_access_iterator_tag;
+        using value_type = Event;
+        using difference_type = std::ptrdiff_t;
+        using pointer = const Event *;
+        using reference = const Event &;
+
+        const_iterator() = default;
+        const_iterator(const EventLog *log, size_t i)
+            : m_log(log)
+            , m_i(i)
+        {
+        }
+        reference operator*() const { return (*m_log)[m_i]; }
+        pointer operator->() const { return &(*m_log)[m_i]; }
+        reference operator[](difference_type n) const { return (*m_log)[size_t(difference_type(m_i) + n)]; }
+        const_iterator &operator++()
+        {
+            ++m_i;
+            return *this;
+        }
+        const_iterator operator++(int)
+        {
+            const_iterator r = *this;
+            ++m_i;
+            return r;
+        }
+        const_iterator &operator--()
+        {
+            --m_i;
+            return *this;
+        }
+        const_iterator operator--(int)
+        {
+            const_iterator r = *this;
+            --m_i;
+            return r;
+        }
+        const_iterator &operator+=(difference_type n)
+        {
+            m_i = size_t(difference_type(m_i) + n);
+            return *this;
+        }
+        const_iterator &operator-=(difference_type n) { return *this += -n; }
+        friend const_iterator operator+(const_iterator it, difference_type n) { return it += n; }
+        friend const_iterator operator+(difference_type n, const_iterator it) { return it += n; }
+        friend const_iterator operator-(const_iterator it, difference_type n) { return it -= n; }
+        friend difference_type operator-(const const_iterator &a, const const_iterator &b)
+        {
+            return difference_type(a.m_i) - difference_type(b.m_i);
+        }
+        friend bool operator==(const const_iterator &a, const const_iterator &b) { return a.m_i == b.m_i; }
+        friend auto operator<=>(const const_iterator &a, const const_iterator &b) { return a.m_i <=> b.m_i; }
+
+    private:
+        const EventLog *m_log = nullptr;
+        size_t m_i = 0;
+    };
+
+    size_t size() const { return m_size; }
+    bool empty() const { return m_size == 0; }
+    const Event &operator[](size_t i) const { return m_chunks[i >> kChunkBits][i & (kChunk - 1)]; }
+    const Event &at(size_t i) const
+    {
+        if (i >= m_size)
+            throw std::out_of_range("EventLog::at");
+        return (*this)[i];
+    }
+    const Event &front() const { return (*this)[0]; }
+    const Event &back() const { return (*this)[m_size - 1]; }
+    const_iterator begin() const { return {this, 0}; }
+    const_iterator end() const { return {this, m_size}; }
+
+    void push_back(const Event &e)
+    {
+        const size_t slot = m_size & (kChunk - 1);
+        if (slot == 0)
+            m_chunks.emplace_back(new Event[kChunk]);
+        m_chunks.back()[slot] = e;
+        ++m_size;
+    }
+
+private:
+    std::vector<std::unique_ptr<Event[]>> m_chunks;
+    size_t m_size = 0;
+};
+
 class Trace
 {
 public:
     void add(const Event &e) { m_events.push_back(e); }
-    const std::vector<Event> &events() const { return m_events; }
+    const EventLog &events() const { return m_events; }
     size_t size() const { return m_events.size(); }
 
     // The state of every task after all events at virtual time <= t (task ids 0..taskCount-1).
@@ -86,7 +188,7 @@ public:
     std::vector<TaskStateAt> statesAfter(size_t n, size_t taskCount) const;
 
 private:
-    std::vector<Event> m_events;
+    EventLog m_events;
 };
 
 } // namespace ascope

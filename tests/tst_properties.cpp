@@ -373,7 +373,7 @@ void TestProperties::runs()
         auto live = runWithRandomInjections(lr.graph, injectionSeed);
         QVERIFY(live->isFinished());
         const Runtime &rt = live->runtime();
-        const std::vector<Event> &events = rt.loop().trace().events();
+        const auto &events = rt.loop().trace().events();
         const size_t n = rt.tasks.size();
 
         // exactly one terminal state, or pending; the trace agrees with the task
@@ -421,7 +421,7 @@ void TestProperties::runs()
         Engine replay(lr.graph);
         replay.setScript(live->injections());
         replay.runSync();
-        const std::vector<Event> &again = replay.runtime().loop().trace().events();
+        const auto &again = replay.runtime().loop().trace().events();
         for (size_t i = 0; i < std::min(events.size(), again.size()); ++i) {
             QVERIFY2(sameEvent(events[i], again[i]),
                      qPrintable(u"replay differs at event %1: %2 vs %3; "_s.arg(i).arg(eventText(events[i]),

@@ -131,7 +131,7 @@ private Q_SLOTS:
         QVERIFY(engine);
         QVERIFY(engine->isFinished());
         const Runtime &rt = engine->runtime();
-        const std::vector<Event> &events = rt.loop().trace().events();
+        const EventLog &events = rt.loop().trace().events();
         const size_t ntasks = rt.tasks.size();
         QVERIFY(!events.empty());
 

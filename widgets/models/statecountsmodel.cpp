@@ -141,7 +141,7 @@ void StateCountsModel::refresh()
 {
     if (!m_engine)
         return;
-    const std::vector<Event> &events = m_engine->runtime().loop().trace().events();
+    const EventLog &events = m_engine->runtime().loop().trace().events();
     if (m_read >= events.size())
         return;
 

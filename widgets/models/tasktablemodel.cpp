@@ -133,7 +133,7 @@ void TaskTableModel::readOrigins()
 {
     if (!m_engine)
         return;
-    const std::vector<Event> &events = m_engine->runtime().loop().trace().events();
+    const auto &events = m_engine->runtime().loop().trace().events();
     for (; m_originsRead < events.size(); ++m_originsRead) {
         const Event &e = events[m_originsRead];
         if (e.kind != EventKind::FutureCreated || e.subject < 0)

@@ -51,7 +51,7 @@ bool TimelineData::refresh()
     if (!m_engine)
         return false;
     const Loop &loop = m_engine->runtime().loop();
-    const std::vector<Event> &events = loop.trace().events();
+    const EventLog &events = loop.trace().events();
     const size_t before = m_read;
     for (; m_read < events.size(); ++m_read)
         read(events[m_read]);
