@@ -762,6 +762,35 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(bad));
     }
 
+    // A save that fails (no such directory, a directory in the way) keeps every edit, keeps the
+    // window modified and the old file name, and says why, naming the path.
+    void failedSaveKeepsTheEdits_data()
+    {
+        QTest::addColumn<QString>("target");
+        QTest::newRow("missing directory") << u"no-such-dir/graph.json"_s;
+        QTest::newRow("a directory") << u"a-directory.json"_s;
+    }
+    void failedSaveKeepsTheEdits()
+    {
+        QFETCH(QString, target);
+        QDir(m_tmp.path()).mkpath(u"a-directory.json"_s);
+        TestWindow w;
+        w.show();
+        QVERIFY(w.openPath(examplePath(u"gather.json"_s)));
+        const QString before = w.filePath();
+        QVERIFY(w.document()->addNode(u"unsaved_work"_s, {400, 400}));
+        const QByteArray edited = w.document()->toJson();
+        w.saveAsAnswer = m_tmp.filePath(target);
+        QVERIFY(!w.saveAs());
+        QCOMPARE(w.errors.size(), 1);
+        QVERIFY2(w.errors.first().contains(m_tmp.filePath(target)), qPrintable(w.errors.first()));
+        QVERIFY(w.isWindowModified());
+        QCOMPARE(w.document()->toJson(), edited);
+        QCOMPARE(w.filePath(), before);
+        QVERIFY(QFileInfo(m_tmp.filePath(target)).isDir() || !QFile::exists(m_tmp.filePath(target)));
+        w.saveAnswer = MainWindow::SaveChoice::Discard;
+    }
+
     void autosaveAndRecovery_data()
     {
         QTest::addColumn<int>("answer"); // MainWindow::RecoveryChoice
