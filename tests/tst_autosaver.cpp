@@ -3,6 +3,7 @@
 // restores the edits as unsaved changes of the original file.
 #include "autosaver.h"
 #include "graphdocument.h"
+#include "stalelock.h"
 
 #include <QDir>
 #include <QFile>
@@ -31,23 +32,7 @@ bool writeFile(const QString &path, const QByteArray &data)
     return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
 }
 
-// The pid of a process that has exited: what a crashed session leaves in its lock file.
-qint64 deadPid()
-{
-    QProcess p;
-    qint64 pid = 0;
-    QObject::connect(&p, &QProcess::started, [&] { pid = p.processId(); });
-    p.start(u"true"_s, {});
-    p.waitForFinished(10000);
-    return pid;
-}
-
-// What QLockFile writes, for a process that is gone.
-QByteArray staleLockContents()
-{
-    return QByteArray::number(deadPid()) + "\nasyncscope\n" + QSysInfo::machineHostName().toUtf8() + '\n'
-        + QSysInfo::machineUniqueId() + '\n' + QSysInfo::bootUniqueId() + '\n';
-}
+using ascope::test::staleLockContents;
 
 } // namespace
 

@@ -5,6 +5,7 @@
 // changes (answered through the window's overridable hooks, no modal loop); load errors;
 // drag and drop; editing resets the run.
 #include "mainwindow.h"
+#include "stalelock.h"
 
 #include "graphdocument.h"
 #include "grapheditor.h"
@@ -171,17 +172,7 @@ bool writeFile(const QString &path, const QByteArray &data)
     return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
 }
 
-// What QLockFile writes, for a process that has exited: the lock a crashed session leaves.
-QByteArray staleLockContents()
-{
-    QProcess p;
-    qint64 pid = 0;
-    QObject::connect(&p, &QProcess::started, [&] { pid = p.processId(); });
-    p.start(u"true"_s, {});
-    p.waitForFinished(10000);
-    return QByteArray::number(pid) + "\nasyncscope\n" + QSysInfo::machineHostName().toUtf8() + '\n'
-        + QSysInfo::machineUniqueId() + '\n' + QSysInfo::bootUniqueId() + '\n';
-}
+using ascope::test::staleLockContents;
 
 QByteArray readAll(const QString &path)
 {
