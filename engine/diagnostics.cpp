@@ -102,8 +102,7 @@ DepIndex::DepIndex(const Runtime &rt)
             m_deps[rt.futures[size_t(e.subject)]] = {
                 o == FutureOrigin::Shield ? Via::Shield : Via::CancelAndWait, {rt.futures[size_t(e.other)]}, nullptr};
     }
-    for (const auto &o : rt.loop().arena()) {
-        const Object *obj = o.get();
+    for (const Object *obj : rt.loop().arena()) {
         if (const auto *g = dynamic_cast<const GatherFuture *>(obj)) {
             m_deps[g] = {Via::Gather, {g->children.begin(), g->children.end()}, g};
         } else if (const auto *a = dynamic_cast<const AsCompletedState *>(obj)) {
