@@ -556,17 +556,21 @@ QCoro::Task<Value> Interp::opSleep(Ctx &c, const Step &st)
     Future *fut = m_rt.createFuture({}, FutureOrigin::Sleep, delay);
     Handle *h = m_loop.callLater(delay, {fut, TagSetResultUnlessCancelled}, fut, result);
     Hold hold(c.frame, Value::object(fut));
-    Value v;
-    try {
-        v = co_await FutureAwaiter{c.task, fut};
-    } catch (const PyRaise &) {
-        m_loop.cancelHandle(h);
-        m_loop.release(h);
-        throw;
-    }
-    m_loop.cancelHandle(h);
-    m_loop.release(h); // sleep() held the only reference
-    co_return v;
+    // finally: h.cancel() (also when the await raises, without a catch and rethrow); sleep()
+    // held the only reference to h. A coroutine unwound at teardown runs no Python code.
+    struct CancelTimer {
+        Loop &loop;
+        Handle *h;
+        Task *t;
+        ~CancelTimer()
+        {
+            if (!t->tearingDown()) {
+                loop.cancelHandle(h);
+                loop.release(h);
+            }
+        }
+    } finallyCancel{m_loop, h, c.task};
+    co_return co_await FutureAwaiter{c.task, fut};
 }
 
 QCoro::Task<Value> Interp::opGather(Ctx &c, const Step &st)
@@ -716,13 +720,9 @@ QCoro::Task<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame
         if (fut->done())
             co_return fut->result();
         co_await cancelAndWait(c, fut);
-        try {
-            co_return fut->result();
-        } catch (const PyRaise &r) {
-            if (isCancelledError(r.exc))
-                throw PyRaise{timeoutFrom(r.exc)};
-            throw;
-        }
+        if (ExcObj *e = fut->resultError())
+            throw PyRaise{isCancelledError(e) ? timeoutFrom(e) : e};
+        co_return fut->resultValue();
     }
     Future *waiter = m_rt.createFuture({}, FutureOrigin::WaitFor, timeout);
     Handle *th = m_loop.callLater(timeout, {waiter, TagReleaseWaiter}, waiter);
@@ -763,13 +763,9 @@ QCoro::Task<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame
         co_return fut->result();
     fut->removeDoneCallback(cb);
     co_await cancelAndWait(c, fut);
-    try {
-        co_return fut->result();
-    } catch (const PyRaise &r) {
-        if (isCancelledError(r.exc))
-            throw PyRaise{timeoutFrom(r.exc)};
-        throw;
-    }
+    if (ExcObj *e = fut->resultError())
+        throw PyRaise{isCancelledError(e) ? timeoutFrom(e) : e};
+    co_return fut->resultValue();
 }
 
 QCoro::Task<Value> Interp::opShield(Ctx &c, const Step &st)
@@ -1073,15 +1069,10 @@ QCoro::Task<> Runtime::runBody(Task *t)
     Ctx c{*this, t, t->initialFrame, node, 1, {}};
     try {
         FramePush fp(t, t->initialFrame);
-        Flow f;
-        try {
-            f = co_await interp.execBlock(c, node.steps);
-        } catch (const PyRaise &r) {
-            r.exc->addFrame(t->initialFrame);
-            throw;
-        }
+        Flow f = co_await interp.execBlock(c, node.steps);
         t->bodyReturned(f.returned ? f.value : Value::none());
     } catch (const PyRaise &r) {
+        r.exc->addFrame(t->initialFrame);
         t->bodyRaised(r.exc);
     } catch (const Teardown &) {
     }
