@@ -109,8 +109,10 @@ DepIndex::DepIndex(const Runtime &rt)
             for (const Future *getter : a->gettersMade)
                 m_deps[getter] = {Via::AsCompleted, {a->given.begin(), a->given.end()}, a};
         } else if (const auto *tg = dynamic_cast<const TaskGroupState *>(obj)) {
-            if (tg->onCompletedFut)
-                m_deps[tg->onCompletedFut] = {Via::TaskGroup, {tg->tasks.begin(), tg->tasks.end()}, tg};
+            if (tg->onCompletedFut) {
+                const std::vector<Task *> pending = tg->pending();
+                m_deps[tg->onCompletedFut] = {Via::TaskGroup, {pending.begin(), pending.end()}, tg};
+            }
         } else if (obj->kind == ObjKind::Frame) {
             // The frames of wait() and wait_for() hold their awaitables, the waiter and its state.
             const auto *fr = static_cast<const Frame *>(obj);

@@ -867,7 +867,7 @@ QCoro::Task<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
         for (Item &it : items) {
             Task *t = m_rt.createTask(it.coro.node, it.coro.frame, group);
             t->addDoneCallback({tg, TagTaskGroupChildDone});
-            tg->tasks.push_back(t);
+            tg->add(t);
             ts.push_back(Value::object(t));
         }
     }
@@ -919,9 +919,9 @@ QCoro::Task<void> Interp::taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc)
     }
     if (exc && !tg->aborting)
         tg->abort();
-    while (!tg->tasks.empty()) {
+    while (!tg->empty()) {
         if (!tg->onCompletedFut)
-            tg->onCompletedFut = m_rt.createFuture({}, FutureOrigin::TaskGroup, double(tg->tasks.size()));
+            tg->onCompletedFut = m_rt.createFuture({}, FutureOrigin::TaskGroup, double(tg->size()));
         try {
             co_await FutureAwaiter{c.task, tg->onCompletedFut};
         } catch (const PyRaise &r) {
