@@ -102,16 +102,17 @@ DepIndex::DepIndex(const Runtime &rt)
             m_deps[rt.futures[size_t(e.subject)]] = {
                 o == FutureOrigin::Shield ? Via::Shield : Via::CancelAndWait, {rt.futures[size_t(e.other)]}, nullptr};
     }
-    for (const auto &o : rt.loop().arena()) {
-        const Object *obj = o.get();
+    for (const Object *obj : rt.loop().arena()) {
         if (const auto *g = dynamic_cast<const GatherFuture *>(obj)) {
             m_deps[g] = {Via::Gather, {g->children.begin(), g->children.end()}, g};
         } else if (const auto *a = dynamic_cast<const AsCompletedState *>(obj)) {
             for (const Future *getter : a->gettersMade)
                 m_deps[getter] = {Via::AsCompleted, {a->given.begin(), a->given.end()}, a};
         } else if (const auto *tg = dynamic_cast<const TaskGroupState *>(obj)) {
-            if (tg->onCompletedFut)
-                m_deps[tg->onCompletedFut] = {Via::TaskGroup, {tg->tasks.begin(), tg->tasks.end()}, tg};
+            if (tg->onCompletedFut) {
+                const std::vector<Task *> pending = tg->pending();
+                m_deps[tg->onCompletedFut] = {Via::TaskGroup, {pending.begin(), pending.end()}, tg};
+            }
         } else if (obj->kind == ObjKind::Frame) {
             // The frames of wait() and wait_for() hold their awaitables, the waiter and its state.
             const auto *fr = static_cast<const Frame *>(obj);

@@ -163,10 +163,17 @@ ExcObj *Future::makeCancelledError()
 
 Value Future::result()
 {
+    if (ExcObj *e = resultError())
+        throw PyRaise{e};
+    return m_result;
+}
+
+ExcObj *Future::resultError()
+{
     if (m_state == State::Cancelled) {
         ExcObj *e = makeCancelledError();
         e->addFrame(rt->libFrame({Value::object(this)}));
-        throw PyRaise{e};
+        return e;
     }
     if (m_state != State::Finished)
         rt->raise(QStringLiteral("InvalidStateError"), QStringLiteral("Result is not ready."));
@@ -174,9 +181,9 @@ Value Future::result()
     if (m_exc) {
         m_exc->traceback = m_excTb; // raise exc.with_traceback(self._exception_tb)
         m_exc->addFrame(rt->libFrame({Value::object(this)}));
-        throw PyRaise{m_exc};
+        return m_exc;
     }
-    return m_result;
+    return nullptr;
 }
 
 ExcObj *Future::exception()
@@ -369,15 +376,10 @@ void Task::wakeup(Future *f)
 {
     // as tasks.py Task.__wakeup
     rt->loop().trace().add({rt->loop().time(), rt->loop().iteration(), 0, index, f->id, EventKind::Woken, 0});
-    ExcObj *exc = nullptr;
     m_wokenBy = f;
-    try {
-        f->result();
-    } catch (const PyRaise &r) {
-        exc = r.exc;
-        // __wakeup's frame (self = None on exit, future) and, through f_back, its callers up to run_until_complete
+    ExcObj *exc = f->resultError();
+    if (exc) // __wakeup's frame (self = None on exit, future) and, through f_back, its callers up to run_until_complete
         exc->addFrame(rt->libFrame({Value::object(f), Value::object(rt->runFrame)}));
-    }
     step(exc);
     m_wokenBy = nullptr;
 }

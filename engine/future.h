@@ -50,7 +50,10 @@ public:
     void setResult(const Value &v); // raises InvalidStateError when done
     void setException(ExcObj *e);   // raises InvalidStateError when done
     Value result();                 // Future.result(): raises
-    ExcObj *exception();            // Future.exception(): raises when cancelled
+    // Future.result() of a done future without the C++ throw: the exception it would raise
+    // (its traceback as result() leaves it), or nullptr when resultValue() is the result.
+    ExcObj *resultError();
+    ExcObj *exception(); // Future.exception(): raises when cancelled
     ExcObj *makeCancelledError();
 
     void addDoneCallback(Callback cb);

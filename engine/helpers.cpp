@@ -2,6 +2,8 @@
 
 #include "runtime.h"
 
+#include <algorithm>
+
 namespace ascope {
 
 void WaitState::fire(Handle &h)
@@ -80,11 +82,41 @@ void AsCompletedState::fire(Handle &h)
     }
 }
 
+void TaskGroupState::remove(Task *t)
+{
+    // children are added in creation order: tasks is sorted by index
+    auto it = std::lower_bound(tasks.begin(), tasks.end(), t->index,
+                               [](const Task *x, int index) { return x->index < index; });
+    if (it == tasks.end() || *it != t || removed[size_t(it - tasks.begin())])
+        return;
+    removed[size_t(it - tasks.begin())] = 1;
+    --live;
+    if (tasks.size() > 64 && tasks.size() - live > live) {
+        size_t out = 0;
+        for (size_t i = 0; i < tasks.size(); ++i) {
+            if (!removed[i])
+                tasks[out++] = tasks[i];
+        }
+        tasks.resize(out);
+        removed.assign(out, 0);
+    }
+}
+
+std::vector<Task *> TaskGroupState::pending() const
+{
+    std::vector<Task *> out;
+    out.reserve(live);
+    for (size_t i = 0; i < tasks.size(); ++i) {
+        if (!removed[i])
+            out.push_back(tasks[i]);
+    }
+    return out;
+}
+
 void TaskGroupState::abort()
 {
     aborting = true;
-    const auto snapshot = tasks;
-    for (Task *t : snapshot) {
+    for (Task *t : pending()) {
         if (!t->done())
             t->cancel(std::nullopt);
     }
@@ -94,8 +126,8 @@ void TaskGroupState::fire(Handle &h)
 {
     // as taskgroups.py TaskGroup._on_task_done
     auto *task = static_cast<Task *>(h.arg);
-    std::erase(tasks, task);
-    if (onCompletedFut && tasks.empty()) {
+    remove(task);
+    if (onCompletedFut && empty()) {
         if (!onCompletedFut->done())
             onCompletedFut->setResult(Value::boolean(true));
     }

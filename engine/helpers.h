@@ -99,15 +99,33 @@ public:
     void fire(Handle &h) override; // _on_task_done
     void trace(Tracer &t) const override
     {
-        t.visitAll(tasks);
+        for (size_t i = 0; i < tasks.size(); ++i) {
+            if (!removed[i])
+                t.visit(tasks[i]);
+        }
         t.visitAll(errors);
         t.visit(parentTask);
         t.visit(onCompletedFut);
     }
     void abort();
 
+    // tg._tasks: the pending children, in creation order (asyncgraph/1 pins it). A child that
+    // completes leaves a hole (removed) until the holes outnumber the rest: O(log n) a removal.
+    void add(Task *t)
+    {
+        tasks.push_back(t);
+        removed.push_back(0);
+        ++live;
+    }
+    void remove(Task *t);
+    bool empty() const { return live == 0; }
+    size_t size() const { return live; }
+    std::vector<Task *> pending() const;
+
     Runtime *rt = nullptr;
-    std::vector<Task *> tasks; // pending children, creation order (asyncgraph/1 pins it)
+    std::vector<Task *> tasks; // in creation order (ascending Task::index), holes included
+    std::vector<char> removed;
+    size_t live = 0;
     std::vector<ExcObj *> errors;
     Task *parentTask = nullptr;
     Future *onCompletedFut = nullptr;

@@ -573,17 +573,21 @@ QCoro::Task<Value> Interp::opSleep(Ctx &c, const Step &st)
     Future *fut = m_rt.createFuture({}, FutureOrigin::Sleep, delay);
     Handle *h = m_loop.callLater(delay, {fut, TagSetResultUnlessCancelled}, fut, result);
     Hold hold(c.frame, Value::object(fut));
-    Value v;
-    try {
-        v = co_await FutureAwaiter{c.task, fut};
-    } catch (const PyRaise &) {
-        m_loop.cancelHandle(h);
-        m_loop.release(h);
-        throw;
-    }
-    m_loop.cancelHandle(h);
-    m_loop.release(h); // sleep() held the only reference
-    co_return v;
+    // finally: h.cancel() (also when the await raises, without a catch and rethrow); sleep()
+    // held the only reference to h. A coroutine unwound at teardown runs no Python code.
+    struct CancelTimer {
+        Loop &loop;
+        Handle *h;
+        Task *t;
+        ~CancelTimer()
+        {
+            if (!t->tearingDown()) {
+                loop.cancelHandle(h);
+                loop.release(h);
+            }
+        }
+    } finallyCancel{m_loop, h, c.task};
+    co_return co_await FutureAwaiter{c.task, fut};
 }
 
 QCoro::Task<Value> Interp::opGather(Ctx &c, const Step &st)
@@ -733,13 +737,9 @@ QCoro::Task<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame
         if (fut->done())
             co_return fut->result();
         co_await cancelAndWait(c, fut);
-        try {
-            co_return fut->result();
-        } catch (const PyRaise &r) {
-            if (isCancelledError(r.exc))
-                throw PyRaise{timeoutFrom(r.exc)};
-            throw;
-        }
+        if (ExcObj *e = fut->resultError())
+            throw PyRaise{isCancelledError(e) ? timeoutFrom(e) : e};
+        co_return fut->resultValue();
     }
     Future *waiter = m_rt.createFuture({}, FutureOrigin::WaitFor, timeout);
     Handle *th = m_loop.callLater(timeout, {waiter, TagReleaseWaiter}, waiter);
@@ -780,13 +780,9 @@ QCoro::Task<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame
         co_return fut->result();
     fut->removeDoneCallback(cb);
     co_await cancelAndWait(c, fut);
-    try {
-        co_return fut->result();
-    } catch (const PyRaise &r) {
-        if (isCancelledError(r.exc))
-            throw PyRaise{timeoutFrom(r.exc)};
-        throw;
-    }
+    if (ExcObj *e = fut->resultError())
+        throw PyRaise{isCancelledError(e) ? timeoutFrom(e) : e};
+    co_return fut->resultValue();
 }
 
 QCoro::Task<Value> Interp::opShield(Ctx &c, const Step &st)
@@ -888,7 +884,7 @@ QCoro::Task<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
         for (Item &it : items) {
             Task *t = m_rt.createTask(it.coro.node, it.coro.frame, group);
             t->addDoneCallback({tg, TagTaskGroupChildDone});
-            tg->tasks.push_back(t);
+            tg->add(t);
             ts.push_back(Value::object(t));
         }
     }
@@ -940,9 +936,9 @@ QCoro::Task<void> Interp::taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc)
     }
     if (exc && !tg->aborting)
         tg->abort();
-    while (!tg->tasks.empty()) {
+    while (!tg->empty()) {
         if (!tg->onCompletedFut)
-            tg->onCompletedFut = m_rt.createFuture({}, FutureOrigin::TaskGroup, double(tg->tasks.size()));
+            tg->onCompletedFut = m_rt.createFuture({}, FutureOrigin::TaskGroup, double(tg->size()));
         try {
             co_await FutureAwaiter{c.task, tg->onCompletedFut};
         } catch (const PyRaise &r) {
@@ -1090,15 +1086,10 @@ QCoro::Task<> Runtime::runBody(Task *t)
     Ctx c{*this, t, t->initialFrame, node, 1, {}};
     try {
         FramePush fp(t, t->initialFrame);
-        Flow f;
-        try {
-            f = co_await interp.execBlock(c, node.steps);
-        } catch (const PyRaise &r) {
-            r.exc->addFrame(t->initialFrame);
-            throw;
-        }
+        Flow f = co_await interp.execBlock(c, node.steps);
         t->bodyReturned(f.returned ? f.value : Value::none());
     } catch (const PyRaise &r) {
+        r.exc->addFrame(t->initialFrame);
         t->bodyRaised(r.exc);
     } catch (const Teardown &) {
     }

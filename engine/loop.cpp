@@ -32,7 +32,11 @@ Loop::Loop(double timeLimit)
 {
 }
 
-Loop::~Loop() = default;
+Loop::~Loop()
+{
+    for (Object *o : m_arena)
+        o->~Object();
+}
 
 Handle *Loop::newHandle()
 {

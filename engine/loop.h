@@ -8,7 +8,9 @@
 #include <QObject>
 
 #include <deque>
+#include <memory_resource>
 #include <optional>
+#include <type_traits>
 
 namespace ascope {
 
@@ -64,11 +66,14 @@ public:
     Loop(const Loop &) = delete;
     Loop &operator=(const Loop &) = delete;
 
+    // Objects live until the run ends: they are carved out of large blocks (no malloc and free
+    // per task, future, handle or frame) and destroyed together with the loop.
     template<typename T, typename... A> T *make(A &&...a)
     {
-        auto p = std::make_unique<T>(std::forward<A>(a)...);
-        T *raw = p.get();
-        m_arena.push_back(std::move(p));
+        static_assert(std::is_base_of_v<Object, T>);
+        void *mem = m_pool.allocate(sizeof(T), alignof(T));
+        T *raw = new (mem) T(std::forward<A>(a)...);
+        m_arena.push_back(raw);
         return raw;
     }
 
@@ -131,7 +136,7 @@ public:
     const Trace &trace() const { return m_trace; }
 
     // Objects allocated so far (for the collector's sweep).
-    const std::vector<std::unique_ptr<Object>> &arena() const { return m_arena; }
+    const std::vector<Object *> &arena() const { return m_arena; }
 
     double timeLimit() const { return m_limit; }
 
@@ -163,7 +168,8 @@ private:
     Task *m_current = nullptr;
     Handle *m_currentHandle = nullptr;
     Trace m_trace;
-    std::vector<std::unique_ptr<Object>> m_arena;
+    std::pmr::monotonic_buffer_resource m_pool{size_t(1) << 16};
+    std::vector<Object *> m_arena;       // every object made, in creation order
     std::vector<Handle *> m_freeHandles; // in the arena, ready for reuse
 };
 

@@ -385,10 +385,10 @@ bool Engine::inject(Injection in, QString *error)
                 if (rt.globals[i].obj == target)
                     rt.globals[i] = Value::none();
             }
-            for (const auto &o : loop.arena()) {
+            for (Object *o : loop.arena()) {
                 if (o->kind != ObjKind::Frame)
                     continue;
-                for (Value &v : static_cast<Frame *>(o.get())->locals) {
+                for (Value &v : static_cast<Frame *>(o)->locals) {
                     if (v.kind == Value::Kind::Obj && v.obj == target)
                         v = Value::none();
                 }
@@ -871,13 +871,29 @@ QJsonObject runToOutcome(const Graph &graph)
     return engine.outcome();
 }
 
-bool runToOutcome(const Graph &graph, QIODevice &out)
+namespace {
+bool runAndWrite(const Graph &graph, QIODevice &out, FileRunResult::Stats *stats)
 {
+    QElapsedTimer clock;
+    clock.start();
     Engine engine(borrowed(graph));
     runEngine(engine, graph);
+    const qint64 ran = clock.nsecsElapsed();
     JsonWriter w(&out);
     engine.writeOutcome(w);
+    if (stats) {
+        stats->runSeconds = double(ran) * 1e-9;
+        stats->writeSeconds = double(clock.nsecsElapsed() - ran) * 1e-9;
+        stats->tasks = engine.runtime().tasks.size();
+        stats->events = engine.runtime().loop().trace().size();
+    }
     return w.ok();
+}
+} // namespace
+
+bool runToOutcome(const Graph &graph, QIODevice &out)
+{
+    return runAndWrite(graph, out, nullptr);
 }
 
 namespace {
@@ -909,8 +925,12 @@ FileRunResult runScenarioFile(const QString &path)
 FileRunResult runScenarioFile(const QString &path, QIODevice &out)
 {
     FileRunResult r;
-    if (auto graph = loadForRun(path, r))
-        r.written = runToOutcome(*graph, out);
+    QElapsedTimer clock;
+    clock.start();
+    auto graph = loadForRun(path, r);
+    r.stats.loadSeconds = double(clock.nsecsElapsed()) * 1e-9;
+    if (graph)
+        r.written = runAndWrite(*graph, out, &r.stats);
     return r;
 }
 

@@ -22,6 +22,14 @@ struct FileRunResult {
     QString error;        // "<path>: <where>: <what>" when the file is invalid or unreadable
     QJsonObject outcome;  // when ok (the overload without a device)
     bool written = false; // when ok (the overload with a device): every byte was accepted
+    // What the run took (the overload with a device): wall seconds of each part, and its size.
+    struct Stats {
+        double loadSeconds = 0;
+        double runSeconds = 0;   // begin to the end of shutdown (the whole trace recorded)
+        double writeSeconds = 0; // the outcome streamed to the device
+        size_t tasks = 0;
+        size_t events = 0; // trace events recorded
+    } stats;
 };
 
 // Load + run. The whole contract of `asyncscope run FILE`.

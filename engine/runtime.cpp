@@ -269,10 +269,10 @@ void Runtime::markGarbage()
     // what a reference cycle keeps alive waits for the cycle collector. Which one freed a
     // future decides how its "exception was never retrieved" is reported.
     std::vector<Object *> garbage;
-    for (const auto &o : m_loop.arena()) {
+    for (Object *o : m_loop.arena()) {
         if (!o->dead && o->markEpoch != m_epoch) {
             o->scratch = int32_t(garbage.size());
-            garbage.push_back(o.get());
+            garbage.push_back(o);
         }
     }
     const size_t n = garbage.size();
