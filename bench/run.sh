@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Engine vs CPython on the benchmark graphs: builds the release preset, runs every graph of
+# ../shared/bench plus a generated 1,000,000-task fan-out and a 100,000-node graph, and prints
+# one table of medians (engine: the whole `asyncscope run` process, full trace recording and
+# the outcome written, wall and user+sys CPU seconds; CPython's asyncio through the reference
+# oracle's `bench`, which times its run only; ratio = CPython wall / engine wall).
+#
+#   bash bench/run.sh [--runs N] [--cpython-runs N] [--no-build] [--no-gui]
+#
+# Needs /usr/bin/time (package `time`). CPython columns are "-" when python3 or ../shared is
+# missing. The GUI line (timeline paint at 10,000 and 100,000 tasks via bench_timeline) needs
+# the widgets build; --no-gui skips it.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$(pwd)
+
+runs=5
+cpy_runs=
+build=1
+gui=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --runs) runs=$2; shift 2 ;;
+    --cpython-runs) cpy_runs=$2; shift 2 ;;
+    --no-build) build=0; shift ;;
+    --no-gui) gui=0; shift ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+cpy_runs=${cpy_runs:-$runs}
+
+if [ "$build" = 1 ]; then
+    cmake --preset release -DASYNCSCOPE_WERROR=OFF >/dev/null
+    targets=(--target asyncscope)
+    [ "$gui" = 1 ] && targets+=(--target bench_timeline)
+    cmake --build --preset release -j "$(nproc)" "${targets[@]}" >/dev/null
+fi
+engine=$root/build/release/app/asyncscope
+[ -x "$engine" ] || { echo "no $engine (build the release preset)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
+
+shared=$root/../shared
+oracle=$shared/oracle/asyncgraph_oracle.py
+have_py=0
+if command -v python3 >/dev/null && [ -f "$oracle" ]; then have_py=1; fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# ---- generated graphs
+gen_fanout() { # N: main gathers N/10000 batches of 10,000 leaves (sleep 0.5 or 1, sleep 0, return)
+    local n=$1 batches=$(($1 / 10000))
+    cat <<JSON
+{"format": "asyncgraph/1", "name": "fan-out: $n tasks, gathered, each sleeping",
+ "nodes": [
+  {"id": "main", "steps": [{"op": "gather", "children": [{"node": "batch", "count": $batches}], "as": "\$r"}, {"op": "return", "value": "done"}]},
+  {"id": "batch", "steps": [{"op": "gather", "children": [{"node": "leaf", "args": {"d": 0.5}, "count": 5000}, {"node": "leaf", "args": {"d": 1}, "count": 5000}]}]},
+  {"id": "leaf", "params": {"d": 1}, "steps": [{"op": "sleep", "seconds": "\$d"}, {"op": "sleep", "seconds": 0}, {"op": "return", "value": "\$d"}]}
+ ]}
+JSON
+}
+gen_nodes() { # N: N distinct nodes; main spawns them all in a TaskGroup, each sleeps and returns
+    local n=$1
+    {
+        printf '{"format": "asyncgraph/1", "name": "%d nodes", "nodes": [\n' "$n"
+        printf ' {"id": "main", "steps": [{"op": "taskgroup", "children": ['
+        awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "%s\"n%d\"", (i ? ", " : ""), i }'
+        printf ']}, {"op": "return", "value": "done"}]}'
+        awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf ",\n {\"id\": \"n%d\", \"ui\": {\"x\": %d, \"y\": %d}, \"steps\": [{\"op\": \"sleep\", \"seconds\": %g}, {\"op\": \"return\", \"value\": %d}]}", i, (i % 100) * 160, int(i / 100) * 80, (i % 7) * 0.25, i }'
+        printf '\n]}\n'
+    }
+}
+gen_fanout 1000000 >"$tmp/fanout-1m.json"
+gen_nodes 100000 >"$tmp/nodes-100k.json"
+
+graphs=()
+if [ -d "$shared/bench" ]; then
+    for g in "$shared"/bench/*.json; do graphs+=("$g"); done
+fi
+graphs+=("$tmp/fanout-1m.json" "$tmp/nodes-100k.json")
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'; }
+
+# one engine run: prints "wall_s rss_kb cpu_s tasks events"
+engine_once() {
+    local g=$1
+    /usr/bin/time -f "%e %M %U %S" -o "$tmp/time" "$engine" run "$g" --outcome "$tmp/outcome.json" --stats 2>"$tmp/stats"
+    local tasks events
+    tasks=$(sed -n 's/.*"tasks": *\([0-9]*\).*/\1/p' "$tmp/stats" | tail -1)
+    events=$(sed -n 's/.*"events": *\([0-9]*\).*/\1/p' "$tmp/stats" | tail -1)
+    read -r wall rss usr sys <"$tmp/time"
+    echo "$wall $rss $(awk -v u="$usr" -v s="$sys" 'BEGIN { print u + s }') ${tasks:-0} ${events:-0}"
+}
+# one CPython run: prints "wall_s rss_kb" (wall: the oracle's own timing of the run)
+cpython_once() {
+    local g=$1 out
+    out=$(/usr/bin/time -f "%M" -o "$tmp/ptime" python3 "$oracle" bench "$g" 2>/dev/null) || { echo "- -"; return; }
+    echo "$(echo "$out" | sed -n 's/.*"wall_s": *\([0-9.e-]*\).*/\1/p') $(cat "$tmp/ptime")"
+}
+
+printf '%-16s %9s %9s | %9s %9s %9s %7s | %8s %7s | %10s %10s\n' graph tasks events \
+    "engine s" "eng cpu s" "CPython s" ratio "eng MB" "py MB" "bytes/task" "events/s"
+printf '%s\n' "---------------------------------------------------------------------------------------------------------------------"
+for g in "${graphs[@]}"; do
+    name=$(basename "$g" .json)
+    : >"$tmp/e"
+    : >"$tmp/p"
+    for ((i = 0; i < runs; i++)); do engine_once "$g" >>"$tmp/e"; done
+    if [ "$have_py" = 1 ]; then
+        for ((i = 0; i < cpy_runs; i++)); do cpython_once "$g" >>"$tmp/p"; done
+    fi
+    ew=$(awk '{ print $1 }' "$tmp/e" | median)
+    em=$(awk '{ print $2 }' "$tmp/e" | median)
+    ec=$(awk '{ print $3 }' "$tmp/e" | median)
+    tasks=$(awk '{ print $4 }' "$tmp/e" | tail -1)
+    events=$(awk '{ print $5 }' "$tmp/e" | tail -1)
+    pw=$(awk '$1 != "-" { print $1 }' "$tmp/p" | median)
+    pm=$(awk '$2 != "-" { print $2 }' "$tmp/p" | median)
+    awk -v n="$name" -v t="$tasks" -v ev="$events" -v ew="$ew" -v ec="$ec" -v pw="$pw" -v em="$em" -v pm="$pm" 'BEGIN {
+        ratio = (pw != "-" && ew > 0) ? sprintf("%.1fx", pw / ew) : "-"
+        pmb = (pm != "-") ? sprintf("%.0f", pm / 1024) : "-"
+        pws = (pw != "-") ? sprintf("%.3f", pw) : "-"
+        bpt = (t > 0) ? sprintf("%.0f", em * 1024 / t) : "-"
+        eps = (ew > 0) ? sprintf("%.2fM", ev / ew / 1e6) : "-"
+        printf "%-16s %9d %9d | %9.3f %9.3f %9s %7s | %8.0f %7s | %10s %10s\n", n, t, ev, ew, ec, pws, ratio, em / 1024, pmb, bpt, eps
+    }'
+done
+
+if [ "$gui" = 1 ]; then
+    echo
+    timeline=$root/build/release/bench/bench_timeline
+    if [ -x "$timeline" ]; then
+        echo "timeline paint (bench_timeline, median ms per 1600x1000 frame):"
+        QT_QPA_PLATFORM=offscreen "$timeline" --frames "$((runs < 3 ? 3 : runs))" 2>/dev/null | sed 's/^/  /'
+    fi
+fi
