@@ -1,5 +1,7 @@
 // The asyncscope command line as a user meets it: the built binary run through QProcess, with no
 // display and no QT_QPA_PLATFORM, checking exit codes, stdout/stderr and the files written.
+#include "binaryrun.h"
+
 #include <QFile>
 #include <QImage>
 #include <QJsonDocument>
@@ -12,20 +14,7 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    bool crashed = false;
-    QByteArray out;
-    QByteArray err;
-
-    QStringList errLines() const
-    {
-        QStringList lines = QString::fromUtf8(err).split(u'\n');
-        if (!lines.isEmpty() && lines.last().isEmpty())
-            lines.removeLast();
-        return lines;
-    }
-};
+using ascope::test::Run;
 
 QString example(const QString &name)
 {
@@ -52,28 +41,7 @@ private:
     // Runs the binary the way CI and conformance.py do: no display, no platform chosen.
     Run run(const QStringList &args, const QString &platform = {}) const
     {
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.remove(u"QT_QPA_PLATFORM"_s);
-        env.remove(u"DISPLAY"_s);
-        env.remove(u"WAYLAND_DISPLAY"_s);
-        env.insert(u"XDG_RUNTIME_DIR"_s, m_dir.path()); // 0700, keeps Qt from warning about it
-        if (!platform.isEmpty())
-            env.insert(u"QT_QPA_PLATFORM"_s, platform);
-        QProcess p;
-        p.setProcessEnvironment(env);
-        p.start(QStringLiteral(ASYNCSCOPE_BINARY), args);
-        Run r;
-        if (!p.waitForStarted(30000) || !p.waitForFinished(60000)) {
-            p.kill();
-            p.waitForFinished();
-            r.err = "did not start or finish: " + p.errorString().toUtf8();
-            return r;
-        }
-        r.crashed = p.exitStatus() != QProcess::NormalExit;
-        r.exitCode = p.exitCode();
-        r.out = p.readAllStandardOutput();
-        r.err = p.readAllStandardError();
-        return r;
+        return ascope::test::runBinary(QStringLiteral(ASYNCSCOPE_BINARY), args, m_dir.path(), platform);
     }
 
     // exit 2 and exactly one line on stderr, "error: ...", containing every fragment.

@@ -2,6 +2,7 @@
 // QProcess, no display, no QT_QPA_PLATFORM): PDF pages and text (pdftotext, skipped without
 // poppler-utils), self-contained HTML, PNG and SVG pictures, one-line errors and no file for bad
 // input; and runReport() in process over offscreen views, as the main window will call it.
+#include "binaryrun.h"
 #include "engine.h"
 #include "loader.h"
 #include "runreport.h"
@@ -25,44 +26,12 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    bool crashed = false;
-    QByteArray out;
-    QByteArray err;
-
-    QStringList errLines() const
-    {
-        QStringList lines = QString::fromUtf8(err).split(u'\n');
-        if (!lines.isEmpty() && lines.last().isEmpty())
-            lines.removeLast();
-        return lines;
-    }
-};
+using ascope::test::Run;
 
 // Runs the binary the way CI does: no display, no platform chosen.
 Run runBinary(const QStringList &args, const QString &runtimeDir)
 {
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(u"QT_QPA_PLATFORM"_s);
-    env.remove(u"DISPLAY"_s);
-    env.remove(u"WAYLAND_DISPLAY"_s);
-    env.insert(u"XDG_RUNTIME_DIR"_s, runtimeDir); // 0700, keeps Qt from warning about it
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(ASYNCSCOPE_BINARY), args);
-    Run r;
-    if (!p.waitForStarted(30000) || !p.waitForFinished(60000)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "did not start or finish: " + p.errorString().toUtf8();
-        return r;
-    }
-    r.crashed = p.exitStatus() != QProcess::NormalExit;
-    r.exitCode = p.exitCode();
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return ascope::test::runBinary(QStringLiteral(ASYNCSCOPE_BINARY), args, runtimeDir);
 }
 
 QString conformance(const QString &name)
