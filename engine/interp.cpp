@@ -440,6 +440,15 @@ bool Interp::execSimple(Ctx &c, const Step &st)
     bool assign = true;
     switch (st.op) {
     case Op::Block: {
+        // RT.block(seconds) is a Python call: one frame more than the node's own. (How deep the
+        // reference gets also depends on the stack it is called from: `asyncgraph_oracle.py
+        // run` reaches 988 levels of block + self-await, conformance.py's import of it 973.)
+        if (c.depth + 1 > kMaxDepth) {
+            ExcObj *e
+                = m_rt.newExc(QStringLiteral("RecursionError"), QStringLiteral("maximum recursion depth exceeded"));
+            e->addFrame(c.frame);
+            throw PyRaise{e};
+        }
         const double s = number(c, st.seconds);
         m_loop.trace().add({m_loop.time(), m_loop.iteration(), s, c.task->index, -1, EventKind::Blocked, 0});
         m_loop.advance(s);

@@ -5,6 +5,8 @@ The files are committed; this script only documents how the generated ones were 
 Two were not made here: injection-on-freed-future.json and force-timeout-about-to-wake.json are
 graphs and injection scripts tst_properties found (a crash and a task stepped twice), kept as
 regressions. Rerunning the script leaves them alone.
+Files that spend a budget carry small explicit limits.tasks/steps so that the corpus runs in
+seconds under AddressSanitizer too; huge-time-limit.json spends the default iteration budget.
 Run from anywhere: python3 tests/hostile/make_hostile.py"""
 import json
 import os
@@ -69,14 +71,14 @@ write("tiny-numbers.json", main_steps([{"op": "sleep", "seconds": 5e-324}, {"op"
 write("negative-zero.json", main_steps([{"op": "sleep", "seconds": -0.0}, {"op": "return", "value": -0.0}]))
 # --- counts and repeats
 write("huge-repeat.json", main_steps([{"op": "repeat", "times": 10 ** 18, "body": [{"op": "sleep", "seconds": 0}]}]))
-write("nested-repeat.json", main_steps([{"op": "repeat", "times": 10000000, "body": [
+write("nested-repeat.json", main_steps(limits={"steps": 300000}, steps=[{"op": "repeat", "times": 10000000, "body": [
     {"op": "repeat", "times": 10000000, "body": [{"op": "sleep", "seconds": 0}]}]}]))
-write("repeat-futures.json", main_steps(limits={"steps": 300000}, steps=[{"op": "repeat", "times": 10000000, "body": [
+write("repeat-futures.json", main_steps(limits={"steps": 100000}, steps=[{"op": "repeat", "times": 10000000, "body": [
     {"op": "repeat", "times": 10000000, "body": [{"op": "future", "as": "$f"}]}]}]))
 write("huge-count.json", graph([
     {"id": "main", "steps": [{"op": "gather", "children": [{"node": "leaf", "count": 10 ** 12}]}]},
     {"id": "leaf", "steps": [{"op": "return"}]}]))
-write("count-over-tasks.json", graph(limits={"tasks": 50000}, nodes=[
+write("count-over-tasks.json", graph(limits={"tasks": 20000}, nodes=[
     {"id": "main", "steps": [{"op": "gather", "children": [{"node": "leaf", "count": 10000000}] * 3}]},
     {"id": "leaf", "steps": [{"op": "return"}]}]))
 write("task-limit-small.json", graph([
@@ -93,10 +95,10 @@ write("self-await-caught.json", graph([
     {"id": "main", "steps": [{"op": "try", "body": [{"op": "await", "target": "rec"}],
                               "except": [{"types": ["Exception"], "body": [{"op": "return", "value": "caught"}]}]}]},
     {"id": "rec", "steps": [{"op": "await", "target": "rec"}]}]))
-write("spawn-bomb.json", graph(limits={"tasks": 50000}, nodes=[
+write("spawn-bomb.json", graph(limits={"tasks": 20000}, nodes=[
     {"id": "main", "steps": [{"op": "spawn", "node": "bomb"}, {"op": "hang"}]},
     {"id": "bomb", "steps": [{"op": "spawn", "node": "bomb"}, {"op": "spawn", "node": "bomb"}, {"op": "sleep", "seconds": 1}]}]))
-write("spawn-chain-no-time.json", graph(limits={"tasks": 50000}, nodes=[
+write("spawn-chain-no-time.json", graph(limits={"tasks": 20000}, nodes=[
     {"id": "main", "steps": [{"op": "spawn", "node": "chain"}, {"op": "hang"}]},
     {"id": "chain", "steps": [{"op": "spawn", "node": "chain"}]}]))
 write("await-task-chain.json", graph(limits={"tasks": 20000}, nodes=[
