@@ -3,7 +3,7 @@
 #include "cli.h"
 #include "diagnostics.h"
 #include "engine.h"
-#include "loader.h"
+#include "runner.h"
 
 #include <QCommandLineParser>
 #include <QJsonArray>
@@ -69,20 +69,13 @@ int checkCommand(const QStringList &args)
     }
 
     const QString path = files.first();
-    const LoadResult loaded = loadGraphFile(path);
+    const ScenarioFile loaded = loadScenario(path);
     if (!loaded.graph) {
         printError(loaded.error);
         return ExitUsage;
     }
-    QString why;
-    std::optional<std::vector<Injection>> script = Engine::scriptFromGraph(*loaded.graph, &why);
-    if (!script) {
-        printError(path + u": "_s + why);
-        return ExitUsage;
-    }
-    Engine engine(loaded.graph);
-    engine.setScript(std::move(*script));
-    engine.runSync();
+    const std::unique_ptr<Engine> run = runScripted(loaded);
+    const Engine &engine = *run;
     const std::vector<Finding> findings = diagnose(engine);
 
     QByteArray text;

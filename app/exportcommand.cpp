@@ -2,9 +2,9 @@
 
 #include "cli.h"
 #include "engine.h"
-#include "loader.h"
 #include "perfettoexport.h"
 #include "pythonexport.h"
+#include "runner.h"
 
 #include <QJsonDocument>
 #include <QSaveFile>
@@ -14,21 +14,6 @@
 using namespace Qt::StringLiterals;
 
 namespace ascope::cli {
-
-namespace {
-
-// The run the perfetto and outcome formats describe: the graph's injections replayed, on the
-// virtual clock, synchronously (no event loop needed).
-std::unique_ptr<Engine> runEngine(const std::shared_ptr<const Graph> &graph)
-{
-    auto engine = std::make_unique<Engine>(graph);
-    if (auto script = Engine::scriptFromGraph(*graph, nullptr))
-        engine->setScript(std::move(*script));
-    engine->runSync();
-    return engine;
-}
-
-} // namespace
 
 int exportCommand(const QStringList &args)
 {
@@ -71,13 +56,10 @@ int exportCommand(const QStringList &args)
         return ExitUsage;
     }
 
-    const LoadResult loaded = loadGraphFile(files.first());
-    QString error = loaded.error;
-    if (loaded.graph && !Engine::scriptFromGraph(*loaded.graph, &error))
-        error = files.first() + u": "_s + error;
-    if (!loaded.graph || !error.isEmpty()) {
+    const ScenarioFile loaded = loadScenario(files.first());
+    if (!loaded.graph) {
         out.cancelWriting();
-        printError(error);
+        printError(loaded.error);
         return ExitUsage;
     }
 
@@ -85,7 +67,8 @@ int exportCommand(const QStringList &args)
     if (format == u"python") {
         bytes = pythonProgram(*loaded.graph).toUtf8();
     } else {
-        const std::unique_ptr<Engine> engine = runEngine(loaded.graph);
+        // The run the perfetto and outcome formats describe: the graph's injections replayed.
+        const std::unique_ptr<Engine> engine = runScripted(loaded);
         bytes = format == u"perfetto" ? perfettoTrace(*engine) + '\n'
                                       : QJsonDocument(engine->outcome()).toJson(QJsonDocument::Indented);
     }

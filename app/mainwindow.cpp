@@ -1334,12 +1334,17 @@ void MainWindow::updateTimeLabel()
 
 void MainWindow::onEngineProgressed()
 {
-    if (!m_scrubbing && m_engine) {
-        m_cursorTime = m_engine->runtime().loop().time();
-        m_timeline->setCursorTime(m_cursorTime);
-        m_charts->setCursorTime(m_cursorTime);
-    }
+    cursorFollowsTheClock();
     updateRunViews();
+}
+
+void MainWindow::cursorFollowsTheClock()
+{
+    if (m_scrubbing || !m_engine)
+        return;
+    m_cursorTime = m_engine->runtime().loop().time();
+    m_timeline->setCursorTime(m_cursorTime);
+    m_charts->setCursorTime(m_cursorTime);
 }
 
 void MainWindow::attachViews(Engine *engine)
@@ -1367,11 +1372,7 @@ void MainWindow::refreshViews()
     if (m_mode != RunMode::RunningToTime) // diagnose() reads the whole run: not every batch
         m_diagnostics->refresh();
     m_awaitGraph->refresh();
-    if (!m_scrubbing && m_engine) {
-        m_cursorTime = m_engine->runtime().loop().time();
-        m_timeline->setCursorTime(m_cursorTime);
-        m_charts->setCursorTime(m_cursorTime);
-    }
+    cursorFollowsTheClock();
 }
 
 void MainWindow::setCursorTime(double t)
@@ -1398,9 +1399,7 @@ void MainWindow::followLive()
     m_taskModel->followLive();
     m_awaitGraph->followLive();
     m_scrubLabel->hide();
-    m_cursorTime = m_engine ? m_engine->runtime().loop().time() : 0.0;
-    m_timeline->setCursorTime(m_cursorTime);
-    m_charts->setCursorTime(m_cursorTime);
+    cursorFollowsTheClock();
     updateRunViews();
 }
 
@@ -1417,7 +1416,8 @@ void MainWindow::onEngineFinished()
 {
     m_driver->stop();
     m_mode = RunMode::Finished;
-    refreshViews();
+    // The views refreshed themselves on finished() (they were connected first).
+    cursorFollowsTheClock();
     storeInjections();
     updateRunViews();
     Q_EMIT runFinished();

@@ -192,6 +192,7 @@ private:
     bool runIsOver() const;
 
     void refreshViews();                    // every view of the run, after driving the engine directly
+    void cursorFollowsTheClock();           // while not scrubbing: the shared cursor at the loop's time
     Engine *engineForExport(bool finished); // the run to export (run now when there is none)
     QString exportBaseName() const;         // the graph file's base name, or "untitled"
     void writeExport(ExportKind kind, const std::function<QString(const QString &path)> &write);

@@ -2,8 +2,8 @@
 
 #include "cli.h"
 #include "engine.h"
-#include "loader.h"
 #include "report.h"
+#include "runner.h"
 #include "runreport.h"
 #include "viewexport.h"
 
@@ -71,15 +71,9 @@ int reportCommand(const QStringList &args)
     }
 
     const QString path = files.first();
-    const LoadResult loaded = loadGraphFile(path);
+    const ScenarioFile loaded = loadScenario(path);
     if (!loaded.graph) {
         printError(loaded.error);
-        return ExitUsage;
-    }
-    QString why;
-    std::optional<std::vector<Injection>> script = Engine::scriptFromGraph(*loaded.graph, &why);
-    if (!script) {
-        printError(path + u": "_s + why);
         return ExitUsage;
     }
     // The views are widgets: main.cpp made a QApplication for this command (cli::needsWidgets).
@@ -89,11 +83,9 @@ int reportCommand(const QStringList &args)
     }
 
     g_previousHandler = qInstallMessageHandler(quietOffscreenWarnings);
-    Engine engine(loaded.graph);
-    engine.setScript(std::move(*script));
-    engine.runSync();
-    const OffscreenRunViews views(engine);
-    const QString error = runReport(engine, path, views.views()).write(outPath);
+    const std::unique_ptr<Engine> engine = runScripted(loaded);
+    const OffscreenRunViews views(*engine);
+    const QString error = runReport(*engine, path, views.views()).write(outPath);
     if (!error.isEmpty()) {
         printError(error);
         return ExitUsage;

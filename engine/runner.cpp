@@ -896,21 +896,40 @@ bool runToOutcome(const Graph &graph, QIODevice &out)
     return runAndWrite(graph, out, nullptr);
 }
 
+ScenarioFile loadScenario(const QString &path)
+{
+    ScenarioFile f;
+    LoadResult lr = loadGraphFile(path);
+    if (!lr.graph) {
+        f.error = lr.error;
+        return f;
+    }
+    QString why;
+    std::optional<std::vector<Injection>> script = Engine::scriptFromGraph(*lr.graph, &why);
+    if (!script) {
+        f.error = path + u": " + why;
+        return f;
+    }
+    f.graph = std::move(lr.graph);
+    f.script = std::move(*script);
+    return f;
+}
+
+std::unique_ptr<Engine> runScripted(const ScenarioFile &scenario)
+{
+    auto engine = std::make_unique<Engine>(scenario.graph);
+    engine->setScript(scenario.script);
+    engine->runSync();
+    return engine;
+}
+
 namespace {
 std::shared_ptr<const Graph> loadForRun(const QString &path, FileRunResult &r)
 {
-    LoadResult lr = loadGraphFile(path);
-    if (!lr.graph) {
-        r.error = lr.error;
-        return nullptr;
-    }
-    QString why;
-    if (!Engine::scriptFromGraph(*lr.graph, &why)) {
-        r.error = path + u": " + why;
-        return nullptr;
-    }
-    r.ok = true;
-    return lr.graph;
+    ScenarioFile f = loadScenario(path);
+    r.error = f.error;
+    r.ok = f.graph != nullptr;
+    return f.graph;
 }
 } // namespace
 

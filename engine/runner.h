@@ -1,8 +1,13 @@
 // Headless runs: a graph to its asyncgraph-outcome/1 (spec section 4), on the virtual clock.
 #pragma once
 
+#include "engine.h"
+
 #include <QJsonObject>
 #include <QString>
+
+#include <memory>
+#include <vector>
 
 class QIODevice;
 
@@ -31,6 +36,16 @@ struct FileRunResult {
         size_t events = 0; // trace events recorded
     } stats;
 };
+
+// A scenario file as every headless command takes it: loaded, and its injection script valid.
+struct ScenarioFile {
+    std::shared_ptr<const Graph> graph; // null when the file is unusable: see error
+    std::vector<Injection> script;      // the graph's "injections", replayed by runScripted()
+    QString error;                      // "<path>: <where>: <what>"
+};
+ScenarioFile loadScenario(const QString &path);
+// The graph's run with its injection script, to the end, synchronously (no event loop needed).
+std::unique_ptr<Engine> runScripted(const ScenarioFile &scenario);
 
 // Load + run. The whole contract of `asyncscope run FILE`.
 FileRunResult runScenarioFile(const QString &path);

@@ -90,8 +90,22 @@ void AwaitGraphView::followLive()
 
 void AwaitGraphView::refresh()
 {
+    // build() reads the whole trace: not for every batch of a run while the view is hidden (a
+    // tab behind another); showing it brings it up to date.
+    if (!isVisible() && m_engine) {
+        m_stale = true;
+        return;
+    }
+    m_stale = false;
     m_graph = m_engine ? AwaitGraph::build(*m_engine, m_time) : AwaitGraph();
     rebuildScene();
+}
+
+void AwaitGraphView::showEvent(QShowEvent *event)
+{
+    QGraphicsView::showEvent(event);
+    if (m_stale)
+        refresh();
 }
 
 void AwaitGraphView::rebuildScene()

@@ -49,6 +49,7 @@ Q_SIGNALS:
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     void rebuildScene();
@@ -56,6 +57,7 @@ private:
     void onSelectionChanged();
 
     QPointer<Engine> m_engine;
+    bool m_stale = false;                                    // a refresh was skipped while hidden
     double m_time = std::numeric_limits<double>::infinity(); // infinity: now
     AwaitGraph m_graph;
     QHash<QString, QGraphicsRectItem *> m_items;
