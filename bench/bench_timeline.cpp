@@ -6,6 +6,7 @@
 //                                       is ../shared/bench/fanout-100k.json when present)
 //   bench_timeline GRAPH [--frames N]   that graph
 //   bench_timeline GRAPH --png OUT.png [--cursor T] [--collapse TASK]
+#include "benchgraphs.h"
 #include "engine.h"
 #include "loader.h"
 #include "timelineview.h"
@@ -23,31 +24,11 @@
 #include <cstdio>
 
 using namespace ascope;
+using ascope::benchgraphs::fanOut;
+using ascope::benchgraphs::median;
 using namespace Qt::StringLiterals;
 
 namespace {
-
-QByteArray fanOut(int n)
-{
-    // main gathers n/1000 batches, each gathering 1000 leaves that sleep 0.5 or 1 s
-    const int batches = std::max(1, n / 1000);
-    return u"{\"format\": \"asyncgraph/1\", \"name\": \"fan-out %1\", \"nodes\": ["
-           "{\"id\": \"main\", \"steps\": [{\"op\": \"gather\", \"children\": [{\"node\": \"batch\", \"count\": "
-           "%2}]}]},"
-           "{\"id\": \"batch\", \"steps\": [{\"op\": \"gather\", \"children\": ["
-           "{\"node\": \"leaf\", \"args\": {\"d\": 0.5}, \"count\": 500}, {\"node\": \"leaf\", \"args\": {\"d\": 1}, "
-           "\"count\": 500}]}]},"
-           "{\"id\": \"leaf\", \"params\": {\"d\": 1}, \"steps\": [{\"op\": \"sleep\", \"seconds\": \"$d\"}]}]}"_s
-               .arg(n)
-               .arg(batches)
-               .toUtf8();
-}
-
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[v.size() / 2];
-}
 
 double timeFrames(TimelineView &view, QImage &image, int frames)
 {
@@ -104,14 +85,7 @@ int main(int argc, char **argv)
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     QStringList args = app.arguments().mid(1);
-    auto option = [&args](const QString &name) {
-        const qsizetype i = args.indexOf(name);
-        if (i < 0 || i + 1 >= args.size())
-            return QString();
-        const QString v = args.at(i + 1);
-        args.remove(i, 2);
-        return v;
-    };
+    auto option = [&args](const QString &name) { return ascope::benchgraphs::takeOption(args, name); };
     const QString frames = option(u"--frames"_s);
     const QString png = option(u"--png"_s);
     const QString cursor = option(u"--cursor"_s);

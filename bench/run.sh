@@ -8,8 +8,9 @@
 #   bash bench/run.sh [--runs N] [--cpython-runs N] [--no-build] [--no-gui]
 #
 # Needs /usr/bin/time (package `time`). CPython columns are "-" when python3 or ../shared is
-# missing. The GUI line (timeline paint at 10,000 and 100,000 tasks via bench_timeline) needs
-# the widgets build; --no-gui skips it.
+# missing. The GUI lines (timeline paint at 10,000 and 100,000 tasks via bench_timeline; chart
+# update, and opening and saving the 100,000-node graph in the window, via bench_gui) need the
+# widgets build; --no-gui skips them.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
     --cpython-runs) cpy_runs=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --no-gui) gui=0; shift ;;
-    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -33,7 +34,7 @@ cpy_runs=${cpy_runs:-$runs}
 if [ "$build" = 1 ]; then
     cmake --preset release -DASYNCSCOPE_WERROR=OFF >/dev/null
     targets=(--target asyncscope)
-    [ "$gui" = 1 ] && targets+=(--target bench_timeline)
+    [ "$gui" = 1 ] && targets+=(--target bench_timeline --target bench_gui)
     cmake --build --preset release -j "$(nproc)" "${targets[@]}" >/dev/null
 fi
 engine=$root/build/release/app/asyncscope
@@ -133,5 +134,11 @@ if [ "$gui" = 1 ]; then
     if [ -x "$timeline" ]; then
         echo "timeline paint (bench_timeline, median ms per 1600x1000 frame):"
         QT_QPA_PLATFORM=offscreen "$timeline" --frames "$((runs < 3 ? 3 : runs))" 2>/dev/null | sed 's/^/  /'
+    fi
+    window=$root/build/release/bench/bench_gui
+    if [ -x "$window" ]; then
+        echo "window (bench_gui, offscreen, median of $((runs < 3 ? 3 : runs))):"
+        QT_QPA_PLATFORM=offscreen "$window" --runs "$((runs < 3 ? 3 : runs))" --nodes "$tmp/nodes-100k.json" 2>/dev/null \
+            | sed 's/^/  /'
     fi
 fi

@@ -30,6 +30,7 @@
 #include <new>
 #include <set>
 #include <system_error>
+#include <thread>
 
 using namespace Qt::StringLiterals;
 
@@ -61,13 +62,22 @@ const BudgetSpec kBudgets[] = {
 
 enum class JType : quint8 { Null, Bool, Int, Double, String, Array, Object };
 
-struct JValue;
+// Same text as a key of the format (keys are mostly short ASCII: compared inline).
+inline bool sameKey(const QString &k, QLatin1StringView key)
+{
+    if (k.size() != key.size())
+        return false;
+    const QChar *a = k.constData();
+    const char *b = key.data();
+    for (qsizetype i = 0; i < k.size(); ++i) {
+        if (a[i].unicode() != static_cast<unsigned char>(b[i]))
+            return false;
+    }
+    return true;
+}
 
-struct JContainer {
-    std::vector<QString> keys; // objects: keys in file order (a repeated key keeps its first place)
-    std::vector<JValue> items; // array elements, or the values of the keys
-};
-
+// A value of the tree. Containers do not own their elements: the reader keeps every element
+// and key of the document in a few large blocks (JArena), which go at once with the reader.
 struct JValue {
     JType type = JType::Null;
     bool bigInt = false; // an integer literal beyond qint64: a Python int, kept here as a double
@@ -75,7 +85,11 @@ struct JValue {
     qint64 i = 0;
     double d = 0;
     QString s; // String; for a bigInt, its literal digits
-    std::unique_ptr<JContainer> c;
+    // Array, Object: the elements (the values of the keys), and for objects the keys in file
+    // order (a repeated key keeps its first place)
+    const JValue *items = nullptr;
+    const QString *keys = nullptr;
+    qsizetype count = 0;
 
     bool isString() const { return type == JType::String; }
     bool isObject() const { return type == JType::Object; }
@@ -88,21 +102,85 @@ struct JValue {
     bool isNonFinite() const { return type == JType::Double && !std::isfinite(d); }
     double number() const { return type == JType::Int ? double(i) : d; }
 
-    qsizetype size() const { return c ? qsizetype(c->items.size()) : 0; }
-    const JValue &at(qsizetype k) const { return c->items[size_t(k)]; }
-    const QString &keyAt(qsizetype k) const { return c->keys[size_t(k)]; }
+    qsizetype size() const { return count; }
+    const JValue &at(qsizetype k) const { return items[k]; }
+    const QString &keyAt(qsizetype k) const { return keys[k]; }
 
     const JValue *get(QLatin1StringView key) const
     {
         if (type != JType::Object)
             return nullptr;
-        for (size_t k = 0; k < c->keys.size(); ++k) {
-            if (c->keys[k] == key)
-                return &c->items[k];
+        for (qsizetype k = 0; k < count; ++k) {
+            if (sameKey(keys[k], key))
+                return &items[k];
         }
         return nullptr;
     }
     bool has(QLatin1StringView key) const { return get(key) != nullptr; }
+};
+
+// Blocks of T handed out in runs of n contiguous elements (the elements of one container).
+template<typename T> class JArena
+{
+public:
+    T *take(size_t n)
+    {
+        if (n > m_left) {
+            const size_t size = std::max<size_t>(n, kBlock);
+            m_blocks.emplace_back(new T[size]);
+            m_next = m_blocks.back().get();
+            m_left = size;
+        }
+        T *p = m_next;
+        m_next += n;
+        m_left -= n;
+        return p;
+    }
+
+private:
+    static constexpr size_t kBlock = 4096;
+    std::vector<std::unique_ptr<T[]>> m_blocks;
+    T *m_next = nullptr;
+    size_t m_left = 0;
+};
+
+// Short plain strings read once and shared after (keys, ops, ids named again as children):
+// an open-addressing table over the raw bytes, which stops growing when three quarters full.
+class JInterner
+{
+public:
+    static constexpr qsizetype kMaxLength = 32;
+
+    // The string of these bytes (ASCII, no escapes), shared with earlier ones of the same text.
+    QString get(const char *p, qsizetype n)
+    {
+        quint32 h = 2166136261u;
+        for (qsizetype k = 0; k < n; ++k)
+            h = (h ^ static_cast<unsigned char>(p[k])) * 16777619u;
+        for (quint32 slot = h & (kSlots - 1);; slot = (slot + 1) & (kSlots - 1)) {
+            Entry &e = m_slots[slot];
+            if (!e.bytes) {
+                QString s = QString::fromLatin1(p, n);
+                if (m_used < kSlots / 4 * 3) {
+                    e = {p, n, s};
+                    ++m_used;
+                }
+                return s;
+            }
+            if (e.length == n && std::memcmp(e.bytes, p, size_t(n)) == 0)
+                return e.text;
+        }
+    }
+
+private:
+    static constexpr quint32 kSlots = 4096;
+    struct Entry {
+        const char *bytes = nullptr; // in the document, which outlives the reader
+        qsizetype length = 0;
+        QString text;
+    };
+    std::vector<Entry> m_slots = std::vector<Entry>(kSlots);
+    quint32 m_used = 0;
 };
 
 const JValue &noneValue()
@@ -213,13 +291,14 @@ private:
         }
     }
 
+    // Elements are read onto stacks shared by all levels (no vector per container) and moved
+    // to the arena, in one run, when the container ends.
     bool object(JValue &out, int depth)
     {
         out.type = JType::Object;
-        out.c = std::make_unique<JContainer>();
-        auto &keys = out.c->keys;
-        auto &items = out.c->items;
-        QHash<QString, size_t> index; // only for big objects: keeps duplicate detection linear
+        const size_t base = m_items.size();
+        const size_t keyBase = m_keys.size(); // arrays around keep no keys: its own base
+        QHash<QString, size_t> index;         // only for big objects: keeps duplicate detection linear
         ++m_p;
         skipSpace();
         if (m_p < m_end && *m_p == '}') {
@@ -242,34 +321,36 @@ private:
             if (!value(v, depth))
                 return false;
             // Python's dict: a repeated key keeps its first position and takes the last value.
-            size_t found = keys.size();
-            if (keys.size() < 16) {
-                for (size_t k = 0; k < keys.size(); ++k) {
-                    if (keys[k] == key) {
+            const size_t n = m_items.size() - base;
+            size_t found = n;
+            if (n < 16) {
+                for (size_t k = 0; k < n; ++k) {
+                    if (m_keys[keyBase + k] == key) {
                         found = k;
                         break;
                     }
                 }
             } else {
                 if (index.isEmpty()) {
-                    for (size_t k = 0; k < keys.size(); ++k)
-                        index.insert(keys[k], k);
+                    for (size_t k = 0; k < n; ++k)
+                        index.insert(m_keys[keyBase + k], k);
                 }
-                found = index.value(key, keys.size());
+                found = index.value(key, n);
             }
-            if (found < keys.size()) {
-                items[found] = std::move(v);
+            if (found < n) {
+                m_items[base + found] = std::move(v);
             } else {
                 if (!index.isEmpty())
-                    index.insert(key, keys.size());
-                keys.push_back(std::move(key));
-                items.push_back(std::move(v));
+                    index.insert(key, n);
+                m_keys.push_back(std::move(key));
+                m_items.push_back(std::move(v));
             }
             skipSpace();
             if (m_p >= m_end)
                 return fail("unterminated object");
             if (*m_p == '}') {
                 ++m_p;
+                close(out, base, keyBase);
                 return true;
             }
             if (*m_p != ',')
@@ -281,7 +362,7 @@ private:
     bool array(JValue &out, int depth)
     {
         out.type = JType::Array;
-        out.c = std::make_unique<JContainer>();
+        const size_t base = m_items.size();
         ++m_p;
         skipSpace();
         if (m_p < m_end && *m_p == ']') {
@@ -293,17 +374,37 @@ private:
             JValue v;
             if (!value(v, depth))
                 return false;
-            out.c->items.push_back(std::move(v));
+            m_items.push_back(std::move(v));
             skipSpace();
             if (m_p >= m_end)
                 return fail("unterminated array");
             if (*m_p == ']') {
                 ++m_p;
+                close(out, base, kNoKeys);
                 return true;
             }
             if (*m_p != ',')
                 return fail("missing value separator");
             ++m_p;
+        }
+    }
+
+    static constexpr size_t kNoKeys = std::numeric_limits<size_t>::max();
+
+    // The elements from base on (and the keys from keyBase on) become out's, in the arena.
+    void close(JValue &out, size_t base, size_t keyBase)
+    {
+        const size_t n = m_items.size() - base;
+        JValue *items = m_itemArena.take(n);
+        std::move(m_items.begin() + qsizetype(base), m_items.end(), items);
+        m_items.resize(base);
+        out.items = items;
+        out.count = qsizetype(n);
+        if (keyBase != kNoKeys) {
+            QString *keys = m_keyArena.take(n);
+            std::move(m_keys.begin() + qsizetype(keyBase), m_keys.end(), keys);
+            m_keys.resize(keyBase);
+            out.keys = keys;
         }
     }
 
@@ -474,6 +575,20 @@ private:
     bool string(QString &s)
     {
         ++m_p; // opening quote
+        {
+            // Short plain ASCII, the common case: shared through the interner.
+            const char *q = m_p;
+            const char *limit = m_p + std::min<qsizetype>(m_end - m_p, JInterner::kMaxLength + 1);
+            while (q < limit && *q != '"' && *q != '\\' && static_cast<unsigned char>(*q) >= 0x20
+                   && static_cast<unsigned char>(*q) < 0x80)
+                ++q;
+            if (q < limit && *q == '"') {
+                if (q > m_p) // "" stays a null string, as appending nothing leaves it
+                    s = m_interner.get(m_p, q - m_p);
+                m_p = q + 1;
+                return true;
+            }
+        }
         for (;;) {
             const char *run = m_p;
             while (m_p < m_end && *m_p != '"' && *m_p != '\\' && static_cast<unsigned char>(*m_p) >= 0x20
@@ -557,6 +672,11 @@ private:
     QString m_error;
     qsizetype m_values = 0;
     bool m_own = false;
+    std::vector<JValue> m_items; // elements of the containers being read, innermost last
+    std::vector<QString> m_keys; // their keys (objects only: m_keys[k] goes with m_items[k])
+    JArena<JValue> m_itemArena;
+    JArena<QString> m_keyArena;
+    JInterner m_interner;
 };
 
 QJsonValue toQJson(const JValue &v)
@@ -574,14 +694,14 @@ QJsonValue toQJson(const JValue &v)
         return QJsonValue(v.s);
     case JType::Array: {
         QJsonArray a;
-        for (const JValue &x : v.c->items)
-            a.append(toQJson(x));
+        for (qsizetype k = 0; k < v.size(); ++k)
+            a.append(toQJson(v.at(k)));
         return a;
     }
     case JType::Object: {
         QJsonObject o;
-        for (size_t k = 0; k < v.c->keys.size(); ++k)
-            o.insert(v.c->keys[k], toQJson(v.c->items[k]));
+        for (qsizetype k = 0; k < v.size(); ++k)
+            o.insert(v.keyAt(k), toQJson(v.at(k)));
         return o;
     }
     }
@@ -1278,7 +1398,7 @@ public:
         Graph g;
         m_collect = true;
         for (size_t i = 0; i < nodeCount; ++i)
-            buildNode(nodes.at(qsizetype(i)), int(i), QJsonObject());
+            collectNode(nodes.at(qsizetype(i)), int(i));
 
         // Globals: the futures as listed (a repeated name resolves to its last future, as the
         // oracle's G[name] does), then every other @name, sorted.
@@ -1297,10 +1417,9 @@ public:
         }
 
         m_collect = false;
-        g.source = toQJson(m_root).toObject();
-        const QJsonArray nodeSources = g.source.value(u"nodes"_s).toArray();
+        g.nodes.reserve(nodeCount);
         for (size_t i = 0; i < nodeCount; ++i)
-            g.nodes.push_back(buildNode(nodes.at(qsizetype(i)), int(i), nodeSources.at(qsizetype(i)).toObject()));
+            g.nodes.push_back(buildNode(nodes.at(qsizetype(i)), int(i)));
 
         if (const JValue *name = m_root.get(QLatin1StringView("name")); name && name->isString())
             g.name = name->s;
@@ -1320,12 +1439,11 @@ public:
     }
 
 private:
-    Node buildNode(const JValue &n, int i, const QJsonObject &source)
+    Node buildNode(const JValue &n, int i)
     {
         m_node = i;
         Node node;
         node.id = n.get(QLatin1StringView("id"))->s;
-        node.source = source;
         const JValue *params = n.get(QLatin1StringView("params"));
         node.paramCount = params ? int(params->size()) : 0;
         if (!m_collect) {
@@ -1345,8 +1463,95 @@ private:
         // A $x in a parameter's default is read as a local of this node.
         for (qsizetype k = 0; k < node.paramCount; ++k)
             node.paramDefaults.push_back(value(params->at(k)));
-        node.steps = steps(*n.get(QLatin1StringView("steps")), source.value(u"steps"_s));
+        node.steps = steps(*n.get(QLatin1StringView("steps")));
         return node;
+    }
+
+    // Pass 1: the names a node mentions, where the build below reads a reference (ref(),
+    // value(), child(), nodeCall()), without building anything.
+    void collectNode(const JValue &n, int i)
+    {
+        m_node = i;
+        if (const JValue *params = n.get(QLatin1StringView("params"))) {
+            for (qsizetype k = 0; k < params->size(); ++k)
+                collectValue(params->at(k));
+        }
+        collectSteps(*n.get(QLatin1StringView("steps")));
+    }
+
+    void collectValue(const JValue &v)
+    {
+        if (v.isString() && isRef(v)) {
+            ref(v.s);
+        } else if (v.isArray()) {
+            for (qsizetype k = 0; k < v.size(); ++k)
+                collectValue(v.at(k));
+        }
+    }
+
+    void collectChild(const JValue &c)
+    {
+        if (c.isString()) {
+            if (isRef(c))
+                ref(c.s);
+            return;
+        }
+        if (const JValue *args = c.get(QLatin1StringView("args"))) {
+            for (qsizetype k = 0; k < args->size(); ++k)
+                collectValue(args->at(k));
+        }
+    }
+
+    void collectSteps(const JValue &list)
+    {
+        for (qsizetype j = 0; j < list.size(); ++j)
+            collectStep(list.at(j));
+    }
+
+    void collectStep(const JValue &st)
+    {
+        const auto field = [&](const char *name) { return st.get(QLatin1StringView(name)); };
+        const Op op = findOp(*field("op"))->op;
+        if (const JValue *as = field("as"))
+            ref(as->s);
+        const auto valueOf = [&](const char *name) {
+            if (const JValue *v = field(name))
+                collectValue(*v);
+        };
+        if (op == Op::Sleep || op == Op::Block || op == Op::Timeout)
+            valueOf("seconds");
+        if (op == Op::Sleep)
+            valueOf("result");
+        if (op == Op::Return || op == Op::SetResult)
+            valueOf("value");
+        if (op == Op::Wait || op == Op::WaitFor || op == Op::AsCompleted)
+            valueOf("timeout");
+        if (op == Op::Await || op == Op::Shield || op == Op::WaitFor)
+            collectChild(*field("target"));
+        if (op == Op::Spawn)
+            collectChild(st); // its own "args"
+        if (op == Op::Gather || op == Op::Wait || op == Op::AsCompleted || op == Op::TaskGroup) {
+            const JValue &children = *field("children");
+            for (qsizetype k = 0; k < children.size(); ++k)
+                collectChild(children.at(k));
+        }
+        if (op == Op::SetResult || op == Op::SetException || op == Op::Cancel || op == Op::Drop)
+            ref(field("target")->s);
+        if (const JValue *body = field("body"))
+            collectSteps(*body);
+        if (op == Op::Try) {
+            if (const JValue *handlers = field("except")) {
+                for (qsizetype k = 0; k < handlers->size(); ++k) {
+                    const JValue &h = handlers->at(k);
+                    if (const JValue *as = h.get(QLatin1StringView("as")))
+                        ref(as->s);
+                    if (const JValue *body = h.get(QLatin1StringView("body")))
+                        collectSteps(*body);
+                }
+            }
+            if (const JValue *fin = field("finally"))
+                collectSteps(*fin);
+        }
     }
 
     VarRef ref(const QString &text)
@@ -1442,22 +1647,20 @@ private:
         return out;
     }
 
-    std::vector<Step> steps(const JValue &list, const QJsonValue &source)
+    std::vector<Step> steps(const JValue &list)
     {
-        const QJsonArray sources = source.toArray();
         std::vector<Step> out;
         out.reserve(size_t(list.size()));
         for (qsizetype j = 0; j < list.size(); ++j)
-            out.push_back(step(list.at(j), m_collect ? QJsonObject() : sources.at(j).toObject()));
+            out.push_back(step(list.at(j)));
         return out;
     }
 
-    Step step(const JValue &st, const QJsonObject &source)
+    Step step(const JValue &st)
     {
         const auto field = [&](const char *name) { return st.get(QLatin1StringView(name)); };
         Step s;
         s.op = findOp(*field("op"))->op;
-        s.source = source;
         if (const JValue *as = field("as"))
             s.as = ref(as->s);
         switch (s.op) {
@@ -1535,10 +1738,9 @@ private:
         if (s.op == Op::Repeat)
             s.times = field("times")->i;
         if (const JValue *body = field("body"))
-            s.body = steps(*body, source.value(u"body"_s));
+            s.body = steps(*body);
         if (s.op == Op::Try) {
             const JValue *handlers = field("except");
-            const QJsonArray handlerSources = source.value(u"except"_s).toArray();
             for (qsizetype k = 0; handlers && k < handlers->size(); ++k) {
                 const JValue &h = handlers->at(k);
                 ExceptHandler eh;
@@ -1548,7 +1750,7 @@ private:
                 if (const JValue *as = h.get(QLatin1StringView("as")))
                     eh.as = ref(as->s);
                 if (const JValue *body = h.get(QLatin1StringView("body")))
-                    eh.body = steps(*body, handlerSources.at(k).toObject().value(u"body"_s));
+                    eh.body = steps(*body);
                 s.handlers.push_back(std::move(eh));
             }
             // as the oracle writes it: a finally clause when there is one or when no handler is
@@ -1556,7 +1758,7 @@ private:
             const JValue *fin = field("finally");
             s.hasFinally = fin || !handlers || handlers->size() == 0;
             if (fin)
-                s.finallyBody = steps(*fin, source.value(u"finally"_s));
+                s.finallyBody = steps(*fin);
         }
         return s;
     }
@@ -1570,6 +1772,99 @@ private:
     std::set<QString> m_globalSeen;               // pass 1: every @name
     std::vector<QHash<QString, int>> m_localSlot; // pass 2: per node: $name -> slot
     QHash<QString, int> m_globalSlot;             // pass 2: @name -> slot
+};
+
+// The objects as read (Graph::source, Node::source, Step::source), laid on the built model.
+void attachSteps(std::vector<Step> &steps, const QJsonValue &source)
+{
+    const QJsonArray sources = source.toArray();
+    for (size_t j = 0; j < steps.size(); ++j) {
+        Step &s = steps[j];
+        s.source = sources.at(qsizetype(j)).toObject();
+        attachSteps(s.body, s.source.value(u"body"_s));
+        if (s.op == Op::Try) {
+            const QJsonArray handlers = s.source.value(u"except"_s).toArray();
+            for (size_t k = 0; k < s.handlers.size(); ++k)
+                attachSteps(s.handlers[k].body, handlers.at(qsizetype(k)).toObject().value(u"body"_s));
+            attachSteps(s.finallyBody, s.source.value(u"finally"_s));
+        }
+    }
+}
+
+void attachSources(Graph &g, QJsonObject source)
+{
+    g.source = std::move(source);
+    const QJsonArray nodes = g.source.value(u"nodes"_s).toArray();
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+        Node &n = g.nodes[i];
+        n.source = nodes.at(qsizetype(i)).toObject();
+        attachSteps(n.steps, n.source.value(u"steps"_s));
+    }
+}
+
+// The document as a QJsonObject (the editor's and the runner's copy of the file). For a big
+// document: Qt's own parser over the text (it fills the containers directly, where building
+// them key by key copies every key twice), which gives the same object as the tree does for
+// everything our reader accepts but NaN and Infinity (then it fails, and the tree is used);
+// and on a second thread, while the first validates and builds the model, which needs none
+// of it. Neither changes the text or the tree meanwhile.
+class SourceJob
+{
+public:
+    static constexpr qsizetype kBigFrom = 256 * 1024; // bytes of JSON
+
+    SourceJob(const QByteArray &json, const JValue &root)
+        : m_json(json)
+        , m_root(root)
+    {
+        if (json.size() < kBigFrom)
+            return;
+        try {
+            m_thread = std::thread([this] {
+                try {
+                    m_source = build();
+                } catch (const std::bad_alloc &) {
+                    m_failed = true;
+                }
+            });
+        } catch (const std::system_error &) {
+            // no thread to be had: take() builds it here
+        }
+    }
+    ~SourceJob()
+    {
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+    Q_DISABLE_COPY_MOVE(SourceJob)
+
+    QJsonObject take()
+    {
+        if (!m_thread.joinable())
+            return build();
+        m_thread.join();
+        if (m_failed)
+            throw std::bad_alloc();
+        return std::move(m_source);
+    }
+
+private:
+    QJsonObject build() const
+    {
+        if (m_json.size() >= kBigFrom) {
+            QJsonParseError error;
+            const QJsonDocument doc = QJsonDocument::fromJson(m_json, &error);
+            if (error.error == QJsonParseError::NoError && doc.isObject())
+                return doc.object();
+        }
+        return toQJson(m_root).toObject();
+    }
+
+    const QByteArray &m_json;
+    const JValue &m_root;
+    std::thread m_thread;
+    QJsonObject m_source;
+    bool m_failed = false;
 };
 
 QString jsonError(const QByteArray &text, const JsonReader &reader)
@@ -1606,8 +1901,11 @@ LoadResult loadGraph(const QByteArray &json)
             result.error = jsonError(json, reader);
             return result;
         }
+        SourceJob source(json, root);
         Validator(root).run();
-        result.graph = std::make_shared<const Graph>(Builder(root).build());
+        Graph graph = Builder(root).build();
+        attachSources(graph, source.take());
+        result.graph = std::make_shared<const Graph>(std::move(graph));
     } catch (const Invalid &invalid) {
         result.error = invalid.message;
     } catch (const std::bad_alloc &) {

@@ -13,6 +13,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTest>
 #include <QUndoStack>
@@ -159,6 +160,8 @@ private Q_SLOTS:
     void zoomLimits();
     void panning();
     void nodeStates();
+    void partlyPositioned();
+    void bigFanOut();
     void screenshots_data();
     void screenshots();
 
@@ -602,6 +605,51 @@ void TestGraphEditor::screenshots()
     const QString file = QDir(dir).filePath(u"editor-"_s + QString::fromUtf8(QTest::currentDataTag()) + u".png");
     QVERIFY(m_view->grab().save(file));
     qInfo("saved %s", qPrintable(file));
+}
+
+void TestGraphEditor::partlyPositioned()
+{
+    // main has no position, its children have: they stay, main goes right of them.
+    loadOrFail(*m_doc, R"({"format": "asyncgraph/1", "nodes": [
+  {"id": "main", "steps": [{"op": "gather", "children": ["a", "b"]}]},
+  {"id": "a", "ui": {"x": -200, "y": 300}, "steps": [{"op": "sleep", "seconds": 1}]},
+  {"id": "b", "ui": {"x": 200, "y": 300}, "steps": [{"op": "sleep", "seconds": 1}]}
+ ]})");
+    QVERIFY(!m_doc->isModified());
+    QCOMPARE(nodeItem(*m_view, u"a"_s)->pos(), QPointF(-200, 300));
+    QCOMPARE(nodeItem(*m_view, u"b"_s)->pos(), QPointF(200, 300));
+    const QRectF main = nodeItem(*m_view, u"main"_s)->sceneBox();
+    QVERIFY(main.left() > nodeItem(*m_view, u"b"_s)->sceneBox().right());
+    QCOMPARE(main.top(), 300.0);
+    QVERIFY(noOverlaps(*m_view));
+}
+
+void TestGraphEditor::bigFanOut()
+{
+    // More edges than are routed in detail: each still has a curve, a label and its own port.
+    const int n = GraphEdgeItem::kDetailedRoutingLimit + 500;
+    QByteArray json
+        = R"({"format": "asyncgraph/1", "nodes": [{"id": "main", "steps": [{"op": "taskgroup", "children": [)";
+    for (int i = 0; i < n; ++i)
+        json += (i ? ", \"n" : "\"n") + QByteArray::number(i) + '"';
+    json += "]}]}";
+    for (int i = 0; i < n; ++i) {
+        json += R"(, {"id": "n)" + QByteArray::number(i) + R"(", "ui": {"x": )" + QByteArray::number((i % 50) * 200)
+            + R"(, "y": )" + QByteArray::number(400 + (i / 50) * 120) + R"(}, "steps": [{"op": "return"}]})";
+    }
+    json += "]}";
+    loadOrFail(*m_doc, json);
+    const QList<GraphEdgeItem *> edges = edgeItems(*m_view);
+    QCOMPARE(edges.size(), n);
+    QSet<qreal> ports;
+    for (const GraphEdgeItem *e : edges) {
+        QVERIFY(!e->path().isEmpty());
+        ports.insert(e->path().elementAt(0).x);
+    }
+    QVERIFY(ports.size() > n / 2); // spread along main's side (ties where boxes share a column)
+    QVERIFY(nodeItem(*m_view, u"main"_s)->sceneBox().top() >= 400);
+    m_view->fitAll();
+    QVERIFY(!m_view->grab().isNull());
 }
 
 QTEST_MAIN(TestGraphEditor)

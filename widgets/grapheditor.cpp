@@ -37,6 +37,13 @@ bool hasUiPosition(const QJsonObject &node)
     return ui.value(u"x"_s).isDouble() && ui.value(u"y"_s).isDouble();
 }
 
+// The stored position of a node that has one (GraphDocument::nodePosition).
+QPointF uiPosition(const QJsonObject &node)
+{
+    const QJsonObject ui = node.value(u"ui"_s).toObject();
+    return QPointF(ui.value(u"x"_s).toDouble(), ui.value(u"y"_s).toDouble());
+}
+
 QPointF rounded(QPointF p)
 {
     return QPointF(std::round(p.x()), std::round(p.y()));
@@ -81,10 +88,12 @@ struct GraphEditorView::Private {
 
     QString entryId() const { return doc->root().value(u"entry"_s).toString(u"main"_s); }
 
-    QPointF positionFor(const QString &id)
+    QPointF positionFor(const QString &id) { return positionFor(id, doc->node(id)); }
+
+    QPointF positionFor(const QString &id, const QJsonObject &node)
     {
-        if (hasUiPosition(doc->node(id)))
-            return doc->nodePosition(id);
+        if (hasUiPosition(node))
+            return uiPosition(node);
         const auto it = autoPositions.constFind(id);
         if (it != autoPositions.constEnd())
             return *it;
@@ -109,13 +118,15 @@ struct GraphEditorView::Private {
         relations.insert(id, nodeRelations(node));
     }
 
-    GraphNodeItem *createNode(const QString &id)
+    GraphNodeItem *createNode(const QString &id) { return createNode(id, doc->node(id), entryId()); }
+
+    GraphNodeItem *createNode(const QString &id, const QJsonObject &node, const QString &entry)
     {
-        auto *item = new GraphNodeItem(id);
+        auto *item = new GraphNodeItem(id, nodeTitle(node), nodeLines(node));
         nodes.insert(id, item);
         scene->addItem(item);
-        refreshNode(id);
-        item->setEntry(id == entryId());
+        relations.insert(id, nodeRelations(node));
+        item->setEntry(id == entry);
         item->setState(states.value(id));
         return item;
     }
@@ -196,9 +207,9 @@ struct GraphEditorView::Private {
         });
     }
 
-    QHash<QString, QPointF> layoutPositions() const
+    // The layered layout of these nodes (and of the relations among them).
+    QHash<QString, QPointF> layoutPositions(const QStringList &ids) const
     {
-        const QStringList ids = doc->nodeIds();
         QHash<QString, int> index;
         GraphLayoutInput input;
         for (const QString &id : ids) {
@@ -223,26 +234,61 @@ struct GraphEditorView::Private {
         return positions;
     }
 
+    // Where the nodes without a stored position go: a document without any is laid out whole;
+    // when only some lack one, those are laid out among themselves, right of the stored drawing
+    // (a layout of everything would place them in coordinates unrelated to the stored ones).
+    QHash<QString, QPointF> missingPositions(const QStringList &ids, const QList<QJsonObject> &objects) const
+    {
+        QStringList missing;
+        QRectF stored;
+        for (qsizetype i = 0; i < ids.size(); ++i) {
+            if (!hasUiPosition(objects[i]))
+                missing.append(ids[i]);
+            else if (GraphNodeItem *item = nodes.value(ids[i]))
+                stored = stored.united(QRectF(uiPosition(objects[i]), item->boxSize()));
+        }
+        if (missing.size() == ids.size())
+            return layoutPositions(ids);
+        QHash<QString, QPointF> positions = layoutPositions(missing);
+        const QPointF offset = rounded(stored.topRight() + QPointF(60, 0));
+        for (auto it = positions.begin(); it != positions.end(); ++it)
+            *it += offset;
+        return positions;
+    }
+
     void rebuild()
     {
         rebuilding = true;
-        qDeleteAll(edges);
+        // The whole scene at once: item by item, each edge would look itself up in its nodes'
+        // edge lists (100,000 edges of one node: quadratic).
         edges.clear();
-        qDeleteAll(nodes);
         nodes.clear();
+        scene->clear();
         relations.clear();
         autoPositions.clear();
         pressPositions.clear();
         states.clear(); // run states belong to the graph that ran
         pasteCount = 0;
 
-        const QStringList ids = doc->nodeIds();
-        for (const QString &id : ids)
-            createNode(id);
-        if (!doc->hasPositions())
-            autoPositions = layoutPositions();
-        for (const QString &id : ids)
-            nodes.value(id)->setPos(positionFor(id));
+        // Each node's object read once (100,000 nodes: no look-up by id per step below).
+        const QJsonArray list = doc->root().value(u"nodes"_s).toArray();
+        QStringList ids;
+        QList<QJsonObject> objects;
+        ids.reserve(list.size());
+        objects.reserve(list.size());
+        bool allPositioned = !list.isEmpty();
+        for (const QJsonValue &v : list) {
+            objects.append(v.toObject());
+            ids.append(objects.last().value(u"id"_s).toString());
+            allPositioned = allPositioned && hasUiPosition(objects.last());
+        }
+        const QString entry = entryId();
+        for (qsizetype i = 0; i < ids.size(); ++i)
+            createNode(ids[i], objects[i], entry);
+        if (!allPositioned)
+            autoPositions = missingPositions(ids, objects);
+        for (qsizetype i = 0; i < ids.size(); ++i)
+            nodes.value(ids[i])->setPos(positionFor(ids[i], objects[i]));
         syncEdges();
         scene->setSceneRect(QRectF());
         updateSceneRect();
@@ -256,9 +302,20 @@ struct GraphEditorView::Private {
 
     // The scene is the drawing plus a wide margin, so that panning is never stopped at its edge.
     // It only grows (until the next reset): shrinking it under the user's feet would jump the view.
+    // What the items cover (QGraphicsScene::itemsBoundingRect sorts every item first).
+    QRectF itemsBounds() const
+    {
+        QRectF r;
+        for (GraphNodeItem *item : std::as_const(nodes))
+            r = r.united(item->sceneBoundingRect());
+        for (GraphEdgeItem *item : std::as_const(edges))
+            r = r.united(item->sceneBoundingRect());
+        return r;
+    }
+
     void updateSceneRect()
     {
-        QRectF r = scene->itemsBoundingRect();
+        QRectF r = itemsBounds();
         if (r.isNull())
             r = QRectF(0, 0, 1, 1);
         const qreal margin = 3000 + std::max(r.width(), r.height());
@@ -558,7 +615,7 @@ void GraphEditorView::autoLayout()
 {
     if (d->nodes.isEmpty())
         return;
-    d->doc->setNodePositions(d->layoutPositions(), tr("Auto layout"));
+    d->doc->setNodePositions(d->layoutPositions(d->doc->nodeIds()), tr("Auto layout"));
     d->adjustAllEdges();
     if (isVisible())
         fitAll();
@@ -579,11 +636,7 @@ void GraphEditorView::zoomOut()
 void GraphEditorView::fitAll()
 {
     d->fitPending = false;
-    QRectF r;
-    for (GraphNodeItem *item : std::as_const(d->nodes))
-        r = r.united(item->sceneBoundingRect());
-    for (GraphEdgeItem *item : std::as_const(d->edges))
-        r = r.united(item->sceneBoundingRect());
+    QRectF r = d->itemsBounds();
     if (r.isNull()) {
         resetTransform();
         return;

@@ -3,14 +3,17 @@
 #include <QFontDatabase>
 #include <QFontMetricsF>
 #include <QGraphicsScene>
+#include <QHash>
 #include <QJsonArray>
 #include <QLocale>
 #include <QPainter>
 #include <QPainterPathStroker>
+#include <QSet>
 #include <QStyleOptionGraphicsItem>
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 using namespace Qt::StringLiterals;
 
@@ -230,39 +233,63 @@ QString childNode(const QJsonValue &child, int *count)
     return o.value(u"node"_s).toString();
 }
 
-void collectRelations(const QJsonArray &steps, QList<GraphRelation> &out)
-{
-    auto add = [&out](const QString &to, const QString &op, int count) {
+// The relations of one node as they are found; a node with many children (a fan-out of
+// 100,000) finds its (to, op) pairs by hash instead of a scan of the list.
+struct RelationSink {
+    QList<GraphRelation> &out;
+    QHash<QString, qsizetype> index; // op '>' to -> place in out, once out is long
+
+    void add(const QString &to, const QString &op, int count)
+    {
         if (to.isEmpty())
             return;
-        for (GraphRelation &r : out) {
-            if (r.to == to && r.op == op) {
-                r.count += count;
-                return;
+        if (index.isEmpty() && out.size() < 16) {
+            for (GraphRelation &r : out) {
+                if (r.to == to && r.op == op) {
+                    r.count += count;
+                    return;
+                }
             }
+            out.append({to, op, count});
+            return;
         }
+        if (index.isEmpty()) {
+            for (qsizetype k = 0; k < out.size(); ++k)
+                index.insert(out[k].op + u'>' + out[k].to, k);
+        }
+        const QString key = op + u'>' + to;
+        const auto it = index.constFind(key);
+        if (it != index.constEnd()) {
+            out[*it].count += count;
+            return;
+        }
+        index.insert(key, out.size());
         out.append({to, op, count});
-    };
+    }
+};
+
+void collectRelations(const QJsonArray &steps, RelationSink &sink)
+{
     for (const QJsonValue &value : steps) {
         const QJsonObject step = value.toObject();
         const QString op = step.value(u"op"_s).toString();
         int count = 1;
         if (op == u"await" || op == u"wait_for" || op == u"shield") {
-            add(childNode(step.value(u"target"_s), &count), op, count);
+            sink.add(childNode(step.value(u"target"_s), &count), op, count);
         } else if (op == u"spawn") {
-            add(childNode(step.value(u"node"_s), &count), op, 1);
+            sink.add(childNode(step.value(u"node"_s), &count), op, 1);
         } else if (op == u"gather" || op == u"wait" || op == u"as_completed" || op == u"taskgroup") {
             const QJsonArray children = step.value(u"children"_s).toArray();
             for (const QJsonValue &c : children) {
                 const QString to = childNode(c, &count);
-                add(to, op, count);
+                sink.add(to, op, count);
             }
         }
-        collectRelations(step.value(u"body"_s).toArray(), out);
+        collectRelations(step.value(u"body"_s).toArray(), sink);
         const QJsonArray handlers = step.value(u"except"_s).toArray();
         for (const QJsonValue &h : handlers)
-            collectRelations(h.toObject().value(u"body"_s).toArray(), out);
-        collectRelations(step.value(u"finally"_s).toArray(), out);
+            collectRelations(h.toObject().value(u"body"_s).toArray(), sink);
+        collectRelations(step.value(u"finally"_s).toArray(), sink);
     }
 }
 
@@ -297,6 +324,42 @@ QFont labelFont()
 qreal headerHeight()
 {
     return QFontMetricsF(titleFont()).height() + 10;
+}
+
+// Below this scale text is a few pixels high: boxes and edges are drawn without it.
+constexpr qreal kTextDetail = 0.35;
+
+// An upper bound of the width of a plain ASCII text (the sum of its characters' advances, plus
+// a pixel each for kerning), without laying it out; -1 for other text. Opening a graph of
+// 100,000 nodes measures every title and line: most are far narrower than a box, and a bound
+// tells so at the cost of a table look-up per character.
+qreal asciiWidthBound(const QFont &font, const QString &text)
+{
+    struct Table {
+        QFont font;
+        qreal width[128] = {};
+    };
+    static std::vector<Table> tables; // one per font in use (title, lines)
+    auto table = std::find_if(tables.begin(), tables.end(), [&font](const Table &t) { return t.font == font; });
+    if (table == tables.end()) {
+        if (tables.size() >= 4)
+            tables.clear();
+        Table t;
+        t.font = font;
+        const QFontMetricsF fm(font);
+        for (char16_t c = 0x20; c < 0x7f; ++c)
+            t.width[c] = fm.horizontalAdvance(QChar(c));
+        tables.push_back(t);
+        table = tables.end() - 1;
+    }
+    qreal w = 0;
+    for (const QChar ch : text) {
+        const char16_t c = ch.unicode();
+        if (c < 0x20 || c >= 0x7f)
+            return -1;
+        w += table->width[c] + 1;
+    }
+    return w;
 }
 
 QColor mix(const QColor &a, const QColor &b, qreal t)
@@ -346,7 +409,8 @@ QStringList nodeLines(const QJsonObject &node)
 QList<GraphRelation> nodeRelations(const QJsonObject &node)
 {
     QList<GraphRelation> out;
-    collectRelations(node.value(u"steps"_s).toArray(), out);
+    RelationSink sink{out, {}};
+    collectRelations(node.value(u"steps"_s).toArray(), sink);
     return out;
 }
 
@@ -372,7 +436,14 @@ QColor stateColor(const QString &state)
 // --- GraphNodeItem ------------------------------------------------------------------------------
 
 GraphNodeItem::GraphNodeItem(const QString &id)
+    : GraphNodeItem(id, QString(), QStringList())
+{
+}
+
+GraphNodeItem::GraphNodeItem(const QString &id, const QString &title, const QStringList &lines)
     : m_id(id)
+    , m_title(title)
+    , m_lines(lines)
 {
     setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
     setAcceptHoverEvents(true);
@@ -424,21 +495,40 @@ void GraphNodeItem::setState(const QString &state)
 
 void GraphNodeItem::relayoutText()
 {
-    const QFontMetricsF titleMetrics(titleFont());
-    const QFontMetricsF lineMetrics(lineFont());
-    qreal width = titleMetrics.horizontalAdvance(m_title) + 28 + (m_entry ? 16 : 0);
-    for (const QString &line : std::as_const(m_lines))
-        width = std::max(width, lineMetrics.horizontalAdvance(line) + 24);
+    const QFont title = titleFont();
+    const QFont lines = lineFont();
+    const QFontMetricsF titleMetrics(title);
+    const QFontMetricsF lineMetrics(lines);
+    // Only what can show is measured: a line longer than this is elided well before its end
+    // (a fan-out's "taskgroup [n0, n1, ...]" can be 700,000 characters).
+    constexpr qsizetype kMeasured = 400;
+    const auto cut = [](const QString &text) { return text.size() > kMeasured ? text.left(kMeasured) : text; };
+    const auto advance = [](const QFont &font, const QFontMetricsF &fm, const QString &text, qreal enough) {
+        const qreal bound = asciiWidthBound(font, text);
+        return bound >= 0 && bound <= enough ? bound : fm.horizontalAdvance(text);
+    };
+    const qreal extra = 28 + (m_entry ? 16 : 0);
+    qreal width = advance(title, titleMetrics, cut(m_title), kMinWidth - extra) + extra;
+    const int shownCount = m_lines.size() > kMaxLines ? kMaxLines - 1 : int(m_lines.size());
+    QStringList measured;
+    measured.reserve(m_lines.size());
+    for (const QString &line : std::as_const(m_lines)) {
+        measured << cut(line);
+        width = std::max(width, advance(lines, lineMetrics, measured.last(), kMinWidth - 24) + 24);
+    }
     width = std::clamp(std::ceil(width), kMinWidth, kMaxWidth);
 
     m_shown.clear();
-    const int shownCount = m_lines.size() > kMaxLines ? kMaxLines - 1 : int(m_lines.size());
-    for (int i = 0; i < shownCount; ++i)
-        m_shown << lineMetrics.elidedText(m_lines[i], Qt::ElideRight, width - 22);
+    for (int i = 0; i < shownCount; ++i) {
+        // A line whose bound fits is its own elided text.
+        const qreal bound = asciiWidthBound(lines, measured[i]);
+        const bool fits = bound >= 0 && bound <= width - 22 && measured[i].size() == m_lines[i].size();
+        m_shown << (fits ? m_lines[i] : lineMetrics.elidedText(measured[i], Qt::ElideRight, width - 22));
+    }
     if (m_lines.size() > kMaxLines)
         m_shown << kEllipsis + u' ' + QString::number(m_lines.size() - shownCount) + u" more";
     const int rows = std::max<int>(1, int(m_shown.size())); // "(no steps)" takes a row
-    const qreal height = std::ceil(headerHeight() + 8 + rows * (lineMetrics.height() + 3) + 6);
+    const qreal height = std::ceil(titleMetrics.height() + 10 + 8 + rows * (lineMetrics.height() + 3) + 6);
 
     const QSizeF size(width, height);
     if (size != m_size) {
@@ -454,9 +544,12 @@ void GraphNodeItem::adjustEdges()
     // Ports are shared out along a side by neighbour position, so a move can re-route the
     // neighbours' other edges too. In a fixed order: labels avoid the ones placed before them.
     QList<GraphEdgeItem *> todo;
-    auto add = [&todo](GraphEdgeItem *e) {
-        if (!todo.contains(e))
+    QSet<GraphEdgeItem *> seen;
+    auto add = [&todo, &seen](GraphEdgeItem *e) {
+        if (!seen.contains(e)) {
+            seen.insert(e);
             todo.append(e);
+        }
     };
     for (GraphEdgeItem *e : std::as_const(m_edges))
         add(e);
@@ -468,8 +561,7 @@ void GraphNodeItem::adjustEdges()
             }
         }
     }
-    for (GraphEdgeItem *e : std::as_const(todo))
-        e->adjust();
+    GraphEdgeItem::adjustMany(todo);
 }
 
 QRectF GraphNodeItem::boundingRect() const
@@ -491,6 +583,16 @@ void GraphNodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *opt
     const bool selected = option->state & QStyle::State_Selected;
     const QColor state = stateColor(m_state);
     const qreal header = headerHeight();
+    if (QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform()) < kTextDetail) {
+        // Far out (thousands of boxes in view): the box and its header band, nothing finer.
+        const QColor fill = state.isValid() ? mix(Qt::white, state, 0.10) : QColor(Qt::white);
+        painter->setRenderHint(QPainter::Antialiasing, false);
+        painter->setPen(selected ? QPen(QColor(0x29, 0x79, 0xff), 0) : QPen(QColor(0xa7, 0xb4, 0xbd), 0));
+        painter->setBrush(fill);
+        painter->drawRect(r);
+        painter->fillRect(QRectF(0, 0, r.width(), header), state.isValid() ? state : QColor(0x37, 0x47, 0x4f));
+        return;
+    }
     painter->setRenderHint(QPainter::Antialiasing);
 
     // Soft shadow: two translucent layers are enough at editor zoom levels.
@@ -650,20 +752,31 @@ GraphEdgeItem::Route GraphEdgeItem::routeOf(const GraphEdgeItem *edge)
     return Route::Side;
 }
 
-// Where along the bottom (source) or top (target) side this edge attaches: the edges leaving a
-// box downwards share its bottom side in the order of their other ends, so they do not cross
-// right at the box.
-qreal GraphEdgeItem::portFraction(bool atSource) const
+namespace {
+
+// The place of sibling i of n along the side, as a fraction of its width.
+qreal portAt(qsizetype i, qsizetype n)
 {
-    GraphNodeItem *node = atSource ? m_from : m_to;
+    if (n <= 1)
+        return 0.5;
+    const qreal spread = std::min<qreal>(0.7, 0.18 * qreal(n - 1));
+    return 0.5 - spread / 2 + spread * qreal(i) / qreal(n - 1);
+}
+
+} // namespace
+
+// The edges leaving `node` downwards (atSource) or arriving at it from above, in the order of
+// their other ends along the side (left to right; ties by id, then op).
+QList<const GraphEdgeItem *> GraphEdgeItem::downSiblings(const GraphNodeItem *node, bool atSource)
+{
     QList<const GraphEdgeItem *> siblings;
-    for (const GraphEdgeItem *e : std::as_const(node->m_edges)) {
+    for (const GraphEdgeItem *e : node->edges()) {
         if ((atSource ? e->m_from : e->m_to) == node && routeOf(e) == Route::Down)
             siblings.append(e);
     }
     if (siblings.size() <= 1)
-        return 0.5;
-    auto otherEnd = [atSource](const GraphEdgeItem *e) { return atSource ? e->m_to : e->m_from; };
+        return siblings;
+    auto otherEnd = [atSource](const GraphEdgeItem *e) { return atSource ? e->to() : e->from(); };
     std::sort(siblings.begin(), siblings.end(), [&](const GraphEdgeItem *a, const GraphEdgeItem *b) {
         const qreal ax = otherEnd(a)->sceneBox().center().x();
         const qreal bx = otherEnd(b)->sceneBox().center().x();
@@ -671,11 +784,18 @@ qreal GraphEdgeItem::portFraction(bool atSource) const
             return ax < bx;
         if (otherEnd(a)->id() != otherEnd(b)->id())
             return otherEnd(a)->id() < otherEnd(b)->id();
-        return a->m_op < b->m_op;
+        return a->op() < b->op();
     });
-    const qreal i = qreal(siblings.indexOf(this));
-    const qreal spread = std::min<qreal>(0.7, 0.18 * qreal(siblings.size() - 1));
-    return 0.5 - spread / 2 + spread * i / qreal(siblings.size() - 1);
+    return siblings;
+}
+
+// Where along the bottom (source) or top (target) side this edge attaches: the edges leaving a
+// box downwards share its bottom side in the order of their other ends, so they do not cross
+// right at the box.
+qreal GraphEdgeItem::portFraction(bool atSource) const
+{
+    const QList<const GraphEdgeItem *> siblings = downSiblings(atSource ? m_from : m_to, atSource);
+    return portAt(siblings.indexOf(this), siblings.size());
 }
 
 // Rank of this edge among the edges between the same two nodes in this direction (by op).
@@ -799,10 +919,15 @@ void GraphEdgeItem::adjust()
 {
     if (!m_from || !m_to)
         return;
+    const bool down = routeOf(this) == Route::Down;
+    reroute(down ? portFraction(true) : 0.5, down ? portFraction(false) : 0.5, parallelIndex(), true);
+}
+
+void GraphEdgeItem::reroute(qreal sourcePort, qreal targetPort, int k, bool detailed)
+{
     prepareGeometryChange();
     const QRectF a = m_from->sceneBox();
     const QRectF b = m_to->sceneBox();
-    const int k = parallelIndex();
     const qreal headerMid = headerHeight() / 2;
     QList<Segment> route;
     qreal labelAt = 0.5;
@@ -819,11 +944,15 @@ void GraphEdgeItem::adjust()
         break;
     }
     case Route::Down: {
-        const QPointF p1(a.left() + a.width() * portFraction(true), a.bottom());
-        const QPointF p2(b.left() + b.width() * portFraction(false), b.top());
-        const QRectF area
-            = QRectF(QPointF(std::min(p1.x(), p2.x()) - 300, p1.y()), QPointF(std::max(p1.x(), p2.x()) + 300, p2.y()));
-        route = routeDown(p1, p2, nodeBoxesIn(scene(), area, m_from, m_to));
+        const QPointF p1(a.left() + a.width() * sourcePort, a.bottom());
+        const QPointF p2(b.left() + b.width() * targetPort, b.top());
+        if (detailed) {
+            const QRectF area = QRectF(QPointF(std::min(p1.x(), p2.x()) - 300, p1.y()),
+                                       QPointF(std::max(p1.x(), p2.x()) + 300, p2.y()));
+            route = routeDown(p1, p2, nodeBoxesIn(scene(), area, m_from, m_to));
+        } else {
+            route.append(downCurve(p1, p2, 40));
+        }
         // Parallel edges share nothing but the pair: stagger their labels.
         labelAt = 0.5 - 0.12 * (k % 3);
         break;
@@ -882,6 +1011,10 @@ void GraphEdgeItem::adjust()
         const QPointF p1 = route.first().a;
         const qreal right = m_path.boundingRect().right();
         m_labelRect = rectAt(QPointF(right + 4 + labelSize.width() / 2, p1.y() + 9 + 3 * k));
+    } else if (!detailed) {
+        // At the curve's parameter rather than its length: QPainterPath measures every curve.
+        m_labelRect = rectAt(route.size() == 1 ? cubicAt(route.first(), std::clamp(labelAt, 0.06, 0.94))
+                                               : m_path.pointAtPercent(std::clamp(labelAt, 0.06, 0.94)));
     } else {
         // Along the curve, the first spot that covers no box and no other label.
         int bestScore = -1;
@@ -919,8 +1052,54 @@ void GraphEdgeItem::adjustAll(const QList<GraphEdgeItem *> &edges)
 {
     for (GraphEdgeItem *e : edges)
         e->m_labelRect = QRectF();
-    for (GraphEdgeItem *e : edges)
-        e->adjust();
+    adjustMany(edges);
+}
+
+void GraphEdgeItem::adjustMany(const QList<GraphEdgeItem *> &edges)
+{
+    // Ports: each side of a node sorted once, its edges told their place.
+    QSet<const GraphNodeItem *> sidesDone[2]; // [0] bottom (sources), [1] top (targets)
+    // Parallel ranks: each source's edges grouped by target once.
+    QSet<const GraphNodeItem *> sourcesDone;
+    for (GraphEdgeItem *e : edges) {
+        if (!e->m_from || !e->m_to)
+            continue;
+        if (routeOf(e) == Route::Down) {
+            for (const bool atSource : {true, false}) {
+                const GraphNodeItem *node = atSource ? e->m_from : e->m_to;
+                QSet<const GraphNodeItem *> &done = sidesDone[atSource ? 0 : 1];
+                if (done.contains(node))
+                    continue;
+                done.insert(node);
+                const QList<const GraphEdgeItem *> siblings = downSiblings(node, atSource);
+                for (qsizetype i = 0; i < siblings.size(); ++i) {
+                    auto *sibling = const_cast<GraphEdgeItem *>(siblings[i]);
+                    (atSource ? sibling->m_sourcePort : sibling->m_targetPort) = portAt(i, siblings.size());
+                }
+            }
+        }
+        if (!sourcesDone.contains(e->m_from)) {
+            sourcesDone.insert(e->m_from);
+            QHash<const GraphNodeItem *, QList<GraphEdgeItem *>> byTarget;
+            for (GraphEdgeItem *out : std::as_const(e->m_from->m_edges)) {
+                if (out->m_from == e->m_from)
+                    byTarget[out->m_to].append(out);
+            }
+            for (const QList<GraphEdgeItem *> &group : std::as_const(byTarget)) {
+                for (GraphEdgeItem *x : group) {
+                    x->m_parallel = int(std::count_if(group.cbegin(), group.cend(),
+                                                      [x](const GraphEdgeItem *y) { return y->m_op < x->m_op; }));
+                }
+            }
+        }
+    }
+    const bool detailed = edges.size() <= kDetailedRoutingLimit;
+    for (GraphEdgeItem *e : edges) {
+        if (!e->m_from || !e->m_to)
+            continue;
+        const bool down = routeOf(e) == Route::Down;
+        e->reroute(down ? e->m_sourcePort : 0.5, down ? e->m_targetPort : 0.5, e->m_parallel, detailed);
+    }
 }
 
 QRectF GraphEdgeItem::boundingRect() const
@@ -943,6 +1122,17 @@ void GraphEdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, Q
         return;
     const bool highlighted = m_from->isSelected() || m_to->isSelected();
     const QColor color = edgeColor(m_op);
+    if (QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform()) < kTextDetail) {
+        // Far out: a hairline and the arrowhead, no label (it would be a few pixels high).
+        painter->setRenderHint(QPainter::Antialiasing, false);
+        painter->setPen(QPen(color, highlighted ? 2 : 0));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawPath(m_path);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(color);
+        painter->drawPolygon(m_arrow);
+        return;
+    }
     painter->setRenderHint(QPainter::Antialiasing);
 
     QPen pen(color, highlighted ? 2.6 : 1.6);

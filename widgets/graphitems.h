@@ -48,6 +48,8 @@ public:
     enum { Type = UserType + 601 };
 
     explicit GraphNodeItem(const QString &id);
+    // With its content already (one text layout instead of two).
+    GraphNodeItem(const QString &id, const QString &title, const QStringList &lines);
     ~GraphNodeItem() override;
 
     int type() const override { return Type; }
@@ -111,6 +113,12 @@ public:
     void adjust();
     // Re-routes all these edges in this order, labels placed afresh.
     static void adjustAll(const QList<GraphEdgeItem *> &edges);
+    // Re-routes these edges in this order (labels avoid the ones already placed). Ports and
+    // parallel ranks are worked out once per node, not once per edge; beyond
+    // kDetailedRoutingLimit edges the curves are plain (no detours round boxes, labels at their
+    // preferred spot): with that many, a detour would be lost in the crowd and cost O(n) each.
+    static void adjustMany(const QList<GraphEdgeItem *> &edges);
+    static constexpr int kDetailedRoutingLimit = 2000;
 
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
@@ -120,8 +128,10 @@ private:
     friend class GraphNodeItem;
     enum class Route : quint8 { Loop, Down, Up, Side };
     static Route routeOf(const GraphEdgeItem *edge);
+    static QList<const GraphEdgeItem *> downSiblings(const GraphNodeItem *node, bool atSource);
     qreal portFraction(bool atSource) const;
     int parallelIndex() const;
+    void reroute(qreal sourcePort, qreal targetPort, int parallel, bool detailed);
 
     GraphNodeItem *m_from;
     GraphNodeItem *m_to;
@@ -131,6 +141,10 @@ private:
     QPolygonF m_arrow;
     QRectF m_labelRect; // in scene coordinates
     QRectF m_bounds;
+    // adjustMany's precomputed ports (fraction along the side) and parallel rank
+    qreal m_sourcePort = 0.5;
+    qreal m_targetPort = 0.5;
+    int m_parallel = 0;
 };
 
 } // namespace ascope

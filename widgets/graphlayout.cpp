@@ -3,6 +3,7 @@
 #include <QHash>
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <utility>
 #include <vector>
@@ -54,14 +55,24 @@ int crossingsBetween(const Layered &g, int l)
             segments.emplace_back(g.pos[a], g.pos[b]);
     }
     std::sort(segments.begin(), segments.end());
-    int count = 0;
-    for (size_t i = 0; i < segments.size(); ++i) {
-        for (size_t j = i + 1; j < segments.size(); ++j) {
-            if (segments[j].first > segments[i].first && segments[j].second < segments[i].second)
-                ++count;
-        }
+    // Segments of one upper end are sorted by lower end and never count, so the crossings are
+    // the strict inversions of the lower ends: counted with a Fenwick tree, O(E log E).
+    int top = 0;
+    for (const auto &s : segments)
+        top = std::max(top, s.second + 1);
+    std::vector<qint64> tree(size_t(top) + 1, 0);
+    qint64 count = 0;
+    qint64 seen = 0;
+    for (const auto &s : segments) {
+        qint64 notAbove = 0; // earlier segments whose lower end is <= this one's
+        for (int k = s.second + 1; k > 0; k -= k & -k)
+            notAbove += tree[size_t(k)];
+        count += seen - notAbove;
+        for (int k = s.second + 1; k <= top; k += k & -k)
+            ++tree[size_t(k)];
+        ++seen;
     }
-    return count;
+    return int(std::min<qint64>(count, std::numeric_limits<int>::max() / 4));
 }
 
 int totalCrossings(const Layered &g)

@@ -8,6 +8,7 @@
 #include <QCborValue>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
@@ -15,6 +16,7 @@
 #include <QSet>
 #include <QUndoCommand>
 #include <QUndoStack>
+#include <QVarLengthArray>
 
 #include <algorithm>
 #include <charconv>
@@ -73,6 +75,33 @@ const QStringList &stepKeyOrder()
         u"return_when"_s, u"timeout"_s, u"await"_s,  u"as"_s,      u"note"_s,     u"ui"_s,     u"body"_s,
         u"except"_s,      u"finally"_s};
     return keys;
+}
+
+// key -> place in one of the orders above
+QHash<QString, int> rankOf(const QStringList &order)
+{
+    QHash<QString, int> rank;
+    for (int i = 0; i < int(order.size()); ++i)
+        rank.insert(order[i], i);
+    return rank;
+}
+
+const QHash<QString, int> &rootKeyRank()
+{
+    static const QHash<QString, int> rank = rankOf(rootKeyOrder());
+    return rank;
+}
+
+const QHash<QString, int> &nodeKeyRank()
+{
+    static const QHash<QString, int> rank = rankOf(nodeKeyOrder());
+    return rank;
+}
+
+const QHash<QString, int> &stepKeyRank()
+{
+    static const QHash<QString, int> rank = rankOf(stepKeyOrder());
+    return rank;
 }
 
 Ctx resolveObject(Ctx ctx, const QJsonObject &o)
@@ -156,9 +185,18 @@ void writeString(QString &out, const QString &s)
             out += QLatin1Char(hex[(u >> shift) & 0xf]);
     };
     out += u'"';
+    qsizetype run = 0; // start of the characters not written yet that need no escape
+    const auto flush = [&](qsizetype k) {
+        if (k > run)
+            out += QStringView(s).sliced(run, k - run);
+    };
     for (qsizetype k = 0; k < s.size(); ++k) {
         const QChar c = s[k];
         const char16_t u = c.unicode();
+        if (u >= 0x20 && u != '"' && u != '\\' && !c.isSurrogate())
+            continue; // part of the run
+        flush(k);
+        run = k + 1;
         switch (u) {
         case '"':
             out += u"\\\"";
@@ -189,12 +227,14 @@ void writeString(QString &out, const QString &s)
         } else if (c.isHighSurrogate() && k + 1 < s.size() && s[k + 1].isLowSurrogate()) {
             out += c;
             out += s[++k];
+            run = k + 1;
         } else if (c.isSurrogate()) {
             escape(u); // a lone surrogate has no UTF-8 form: keep it as the file had it
         } else {
             out += c;
         }
     }
+    flush(s.size());
     out += u'"';
 }
 
@@ -239,40 +279,50 @@ public:
 private:
     QStringList keys(const QJsonObject &o, Ctx ctx) const
     {
-        const QStringList *known = nullptr;
+        const QHash<QString, int> *known = nullptr;
         switch (ctx) {
         case Ctx::Root:
-            known = &rootKeyOrder();
+            known = &rootKeyRank();
             break;
         case Ctx::Node:
-            known = &nodeKeyOrder();
+            known = &nodeKeyRank();
             break;
         case Ctx::Step:
         case Ctx::Handler:
         case Ctx::Child:
-            known = &stepKeyOrder();
+            known = &stepKeyRank();
             break;
         default:
             return o.keys();
         }
+        // The known keys in their order, then (at the top) the file's order, then the rest as
+        // the object iterates them: one rank per key, one sort (100,000 nodes are written).
+        struct Ranked {
+            int group;
+            qsizetype rank;
+            QString key;
+        };
+        QVarLengthArray<Ranked, 16> ranked;
+        qsizetype k = 0;
+        for (auto it = o.constBegin(); it != o.constEnd(); ++it, ++k) {
+            const QString key = it.key();
+            if (const auto r = known->constFind(key); r != known->constEnd()) {
+                ranked.append({0, *r, key});
+                continue;
+            }
+            const qsizetype top = ctx == Ctx::Root ? m_topOrder.indexOf(key) : -1;
+            if (top >= 0)
+                ranked.append({1, top, key});
+            else
+                ranked.append({2, k, key});
+        }
+        std::sort(ranked.begin(), ranked.end(), [](const Ranked &a, const Ranked &b) {
+            return a.group != b.group ? a.group < b.group : a.rank < b.rank;
+        });
         QStringList out;
-        out.reserve(o.size());
-        for (const QString &k : *known) {
-            if (o.contains(k))
-                out.append(k);
-        }
-        if (ctx == Ctx::Root) {
-            for (const QString &k : m_topOrder) {
-                if (o.contains(k) && !out.contains(k))
-                    out.append(k);
-            }
-        }
-        if (out.size() < o.size()) {
-            for (auto it = o.constBegin(); it != o.constEnd(); ++it) {
-                if (!out.contains(it.key()))
-                    out.append(it.key());
-            }
-        }
+        out.reserve(ranked.size());
+        for (const Ranked &r : ranked)
+            out.append(r.key);
         return out;
     }
 
@@ -647,6 +697,10 @@ struct GraphDocument::Private {
     bool modified = false;
     mutable bool validated = false;
     mutable QString validation;
+    // node id -> index in root's nodes (the first node of that id), built on first use: the
+    // editor looks nodes up by id once per node and per edge, which must not scan the list.
+    mutable QHash<QString, qsizetype> ids;
+    mutable bool idsValid = false;
 
     QByteArray text(const QJsonObject &r) const { return Writer(topOrder).write(r, Ctx::Root).toUtf8(); }
 
@@ -663,6 +717,23 @@ struct GraphDocument::Private {
     {
         root = r;
         validated = false;
+        idsValid = false;
+        ids.clear();
+    }
+
+    qsizetype indexOf(const QString &id) const
+    {
+        if (!idsValid) {
+            const QJsonArray nodes = nodesOf(root);
+            ids.reserve(nodes.size());
+            for (qsizetype i = 0; i < nodes.size(); ++i) {
+                const QString key = nodes.at(i).toObject().value(u"id").toString();
+                if (!ids.contains(key))
+                    ids.insert(key, i);
+            }
+            idsValid = true;
+        }
+        return ids.value(id, -1);
     }
 
     void reset(const QJsonObject &r, const QStringList &order, const QString &path, const QString &display)
@@ -911,14 +982,13 @@ QStringList GraphDocument::nodeIds() const
 
 int GraphDocument::indexOf(const QString &id) const
 {
-    return int(nodeIndex(nodesOf(d->root), id));
+    return int(d->indexOf(id));
 }
 
 QJsonObject GraphDocument::node(const QString &id) const
 {
-    const QJsonArray nodes = nodesOf(d->root);
-    const qsizetype i = nodeIndex(nodes, id);
-    return i < 0 ? QJsonObject() : nodes.at(i).toObject();
+    const qsizetype i = d->indexOf(id);
+    return i < 0 ? QJsonObject() : nodesOf(d->root).at(i).toObject();
 }
 
 QPointF GraphDocument::nodePosition(const QString &id) const
@@ -1054,7 +1124,7 @@ QString GraphDocument::duplicateNode(const QString &id)
 void GraphDocument::setNodePosition(const QString &id, QPointF pos)
 {
     QJsonArray nodes = nodesOf(d->root);
-    const qsizetype i = nodeIndex(nodes, id);
+    const qsizetype i = d->indexOf(id);
     if (i < 0)
         return;
     const QJsonObject before = nodes.at(i).toObject();
