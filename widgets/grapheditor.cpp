@@ -66,6 +66,7 @@ struct GraphEditorView::Private {
     QHash<QString, GraphEdgeItem *> edges; // by edgeKey
     QStringList edgeOrder;                 // edge keys in document order
     bool reroutePending = false;
+    QRectF sceneRect;                               // as set on the scene: it only grows until the next reset
     QHash<QString, QList<GraphRelation>> relations; // by source node
     // Where nodes without a stored position are drawn: a document loaded without positions is
     // laid out on screen only, so that opening a file does not modify it.
@@ -120,11 +121,13 @@ struct GraphEditorView::Private {
 
     GraphNodeItem *createNode(const QString &id) { return createNode(id, doc->node(id), entryId()); }
 
-    GraphNodeItem *createNode(const QString &id, const QJsonObject &node, const QString &entry)
+    // addToScene false: the caller adds it once placed (no index updates for the move).
+    GraphNodeItem *createNode(const QString &id, const QJsonObject &node, const QString &entry, bool addToScene = true)
     {
         auto *item = new GraphNodeItem(id, nodeTitle(node), nodeLines(node));
         nodes.insert(id, item);
-        scene->addItem(item);
+        if (addToScene)
+            scene->addItem(item);
         relations.insert(id, nodeRelations(node));
         item->setEntry(id == entry);
         item->setState(states.value(id));
@@ -168,6 +171,7 @@ struct GraphEditorView::Private {
                 ++it;
             }
         }
+        QList<GraphEdgeItem *> fresh;
         for (const QString &key : std::as_const(order)) {
             const Wanted &w = wanted[key];
             if (GraphEdgeItem *e = edges.value(key)) {
@@ -175,12 +179,23 @@ struct GraphEditorView::Private {
                 continue;
             }
             auto *e = new GraphEdgeItem(nodes.value(w.from), nodes.value(w.to), w.op, w.count);
-            scene->addItem(e);
+            fresh.append(e);
             edges.insert(key, e);
         }
         edgeOrder = order;
-        // Port order along a side depends on all the edges there: re-route everything.
+        // Port order along a side depends on all the edges there: re-route everything. Detailed
+        // routing looks at the scene, so the new edges are in it first; plain routing does not,
+        // and then they go in routed (no index update per edge).
+        const bool plain = edgeOrder.size() > GraphEdgeItem::kDetailedRoutingLimit;
+        if (!plain) {
+            for (GraphEdgeItem *e : std::as_const(fresh))
+                scene->addItem(e);
+        }
         adjustAllEdges();
+        if (plain) {
+            for (GraphEdgeItem *e : std::as_const(fresh))
+                scene->addItem(e);
+        }
     }
 
     // Every edge, in document order (labels avoid the ones placed before them).
@@ -283,14 +298,18 @@ struct GraphEditorView::Private {
             allPositioned = allPositioned && hasUiPosition(objects.last());
         }
         const QString entry = entryId();
+        QList<GraphNodeItem *> created;
+        created.reserve(ids.size());
         for (qsizetype i = 0; i < ids.size(); ++i)
-            createNode(ids[i], objects[i], entry);
+            created.append(createNode(ids[i], objects[i], entry, false));
         if (!allPositioned)
             autoPositions = missingPositions(ids, objects);
-        for (qsizetype i = 0; i < ids.size(); ++i)
-            nodes.value(ids[i])->setPos(positionFor(ids[i], objects[i]));
+        for (qsizetype i = 0; i < ids.size(); ++i) {
+            created[i]->setPos(positionFor(ids[i], objects[i]));
+            scene->addItem(created[i]);
+        }
         syncEdges();
-        scene->setSceneRect(QRectF());
+        sceneRect = QRectF();
         updateSceneRect();
         rebuilding = false;
         selectionChanged();
@@ -307,9 +326,9 @@ struct GraphEditorView::Private {
     {
         QRectF r;
         for (GraphNodeItem *item : std::as_const(nodes))
-            r = r.united(item->sceneBoundingRect());
+            r = r.united(item->boundingRect().translated(item->pos()));
         for (GraphEdgeItem *item : std::as_const(edges))
-            r = r.united(item->sceneBoundingRect());
+            r = r.united(item->boundingRect()); // in scene coordinates: edges stay at (0, 0)
         return r;
     }
 
@@ -320,7 +339,8 @@ struct GraphEditorView::Private {
             r = QRectF(0, 0, 1, 1);
         const qreal margin = 3000 + std::max(r.width(), r.height());
         r.adjust(-margin, -margin, margin, margin);
-        scene->setSceneRect(scene->sceneRect().isNull() ? r : scene->sceneRect().united(r));
+        sceneRect = sceneRect.isNull() ? r : sceneRect.united(r);
+        scene->setSceneRect(sceneRect);
     }
 
     void selectionChanged()

@@ -10,6 +10,7 @@
 #include <QPainterPathStroker>
 #include <QSet>
 #include <QStyleOptionGraphicsItem>
+#include <QVarLengthArray>
 
 #include <algorithm>
 #include <cmath>
@@ -300,30 +301,53 @@ constexpr qreal kMinWidth = 150;
 constexpr qreal kMaxWidth = 340;
 constexpr int kMaxLines = 12;
 
+// The three fonts of the editor, made once per application font (the system fixed font is a
+// platform look-up: 100,000 boxes ask for them).
+struct EditorFonts {
+    QFont base; // the application font they were made from
+    QFont title;
+    QFont line;
+    QFont label;
+    qreal header = 0; // height of a box's title band
+};
+
+const EditorFonts &editorFonts()
+{
+    static EditorFonts fonts;
+    static bool made = false;
+    const QFont base;
+    if (!made || !(base == fonts.base)) {
+        fonts.base = base;
+        fonts.title = base;
+        fonts.title.setBold(true);
+        fonts.line = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        fonts.line.setPointSizeF(std::max(7.0, base.pointSizeF() - 1));
+        fonts.label = base;
+        fonts.label.setPointSizeF(std::max(6.5, base.pointSizeF() - 1.5));
+        fonts.header = QFontMetricsF(fonts.title).height() + 10;
+        made = true;
+    }
+    return fonts;
+}
+
 QFont titleFont()
 {
-    QFont f;
-    f.setBold(true);
-    return f;
+    return editorFonts().title;
 }
 
 QFont lineFont()
 {
-    QFont f = QFontDatabase::systemFont(QFontDatabase::FixedFont);
-    f.setPointSizeF(std::max(7.0, QFont().pointSizeF() - 1));
-    return f;
+    return editorFonts().line;
 }
 
 QFont labelFont()
 {
-    QFont f;
-    f.setPointSizeF(std::max(6.5, QFont().pointSizeF() - 1.5));
-    return f;
+    return editorFonts().label;
 }
 
 qreal headerHeight()
 {
-    return QFontMetricsF(titleFont()).height() + 10;
+    return editorFonts().header;
 }
 
 // Below this scale text is a few pixels high: boxes and edges are drawn without it.
@@ -543,6 +567,8 @@ void GraphNodeItem::adjustEdges()
 {
     // Ports are shared out along a side by neighbour position, so a move can re-route the
     // neighbours' other edges too. In a fixed order: labels avoid the ones placed before them.
+    if (m_edges.isEmpty())
+        return;
     QList<GraphEdgeItem *> todo;
     QSet<GraphEdgeItem *> seen;
     auto add = [&todo, &seen](GraphEdgeItem *e) {
@@ -828,6 +854,26 @@ Segment downCurve(QPointF a, QPointF b, qreal minBend)
     return {a, a + QPointF(0, dy), b - QPointF(0, dy), b};
 }
 
+// The pill of an edge label; the few labels there are ("gather ×3") measured once each.
+QSizeF labelSizeOf(const QString &text)
+{
+    static QHash<QString, QSizeF> sizes;
+    static QFont font;
+    const QFont current = labelFont();
+    if (!(current == font)) {
+        sizes.clear();
+        font = current;
+    }
+    if (const auto it = sizes.constFind(text); it != sizes.constEnd())
+        return *it;
+    const QFontMetricsF fm(current);
+    const QSizeF size(fm.horizontalAdvance(text) + 10, fm.height() + 2);
+    if (sizes.size() > 256)
+        sizes.clear();
+    sizes.insert(text, size);
+    return size;
+}
+
 // The boxes of the nodes in `area`, other than the edge's own ends.
 QList<QRectF> nodeBoxesIn(const QGraphicsScene *scene, const QRectF &area, const GraphNodeItem *a,
                           const GraphNodeItem *b)
@@ -1002,8 +1048,7 @@ void GraphEdgeItem::reroute(qreal sourcePort, qreal targetPort, int k, bool deta
             m_path.cubicTo(s.c1, s.c2, s.b);
     }
 
-    const QFontMetricsF fm(labelFont());
-    const QSizeF labelSize(fm.horizontalAdvance(label()) + 10, fm.height() + 2);
+    const QSizeF labelSize = labelSizeOf(label());
     auto rectAt = [&labelSize](QPointF centre) {
         return QRectF(centre - QPointF(labelSize.width() / 2, labelSize.height() / 2), labelSize);
     };
@@ -1123,14 +1168,33 @@ void GraphEdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, Q
     const bool highlighted = m_from->isSelected() || m_to->isSelected();
     const QColor color = edgeColor(m_op);
     if (QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform()) < kTextDetail) {
-        // Far out: a hairline and the arrowhead, no label (it would be a few pixels high).
+        // Far out: a hairline and the arrowhead, no label (it would be a few pixels high). The
+        // curve as a few straight pieces: thousands of edges cross the view there, and lines
+        // are clipped at once where a curve is flattened and stroked whole.
         painter->setRenderHint(QPainter::Antialiasing, false);
         painter->setPen(QPen(color, highlighted ? 2 : 0));
         painter->setBrush(Qt::NoBrush);
-        painter->drawPath(m_path);
-        painter->setPen(Qt::NoPen);
-        painter->setBrush(color);
-        painter->drawPolygon(m_arrow);
+        QVarLengthArray<QPointF, 64> points;
+        for (int k = 0; k < m_path.elementCount(); ++k) {
+            const QPainterPath::Element e = m_path.elementAt(k);
+            if (e.isCurveTo() && k + 2 < m_path.elementCount()) {
+                const QPointF a = points.isEmpty() ? QPointF(e) : points.last();
+                const QPointF c1(e);
+                const QPointF c2(m_path.elementAt(k + 1));
+                const QPointF b(m_path.elementAt(k + 2));
+                for (int i = 1; i <= 8; ++i) {
+                    const qreal t = i / 8.0;
+                    const qreal u = 1 - t;
+                    points.append(u * u * u * a + 3 * u * u * t * c1 + 3 * u * t * t * c2 + t * t * t * b);
+                }
+                k += 2;
+            } else {
+                points.append(QPointF(e));
+            }
+        }
+        painter->drawPolyline(points.constData(), int(points.size()));
+        if (m_arrow.size() == 3) // its outline: lines again, not a filled polygon
+            painter->drawPolyline(QPolygonF{m_arrow[1], m_arrow[0], m_arrow[2]});
         return;
     }
     painter->setRenderHint(QPainter::Antialiasing);
