@@ -13,6 +13,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QScrollBar>
+#include <QSet>
 #include <QTimer>
 #include <QUndoStack>
 #include <QWheelEvent>
@@ -148,8 +149,8 @@ struct GraphEditorView::Private {
             QString from, to, op;
             int count;
         };
-        QList<QString> order;
-        QHash<QString, Wanted> wanted;
+        QList<QString> order; // edge keys, document order (one per (from, to, op))
+        QList<Wanted> wanted; // wanted[k] is the edge of order[k]
         const QStringList ids = doc->nodeIds();
         for (const QString &from : ids) {
             if (!nodes.contains(from))
@@ -160,20 +161,25 @@ struct GraphEditorView::Private {
                     continue;
                 const QString key = edgeKey(from, r.to, r.op);
                 order.append(key);
-                wanted.insert(key, {from, r.to, r.op, r.count});
+                wanted.append({from, r.to, r.op, r.count});
             }
         }
-        for (auto it = edges.begin(); it != edges.end();) {
-            if (!wanted.contains(it.key())) {
-                delete it.value();
-                it = edges.erase(it);
-            } else {
-                ++it;
+        if (!edges.isEmpty()) {
+            const QSet<QString> keep(order.cbegin(), order.cend());
+            for (auto it = edges.begin(); it != edges.end();) {
+                if (!keep.contains(it.key())) {
+                    delete it.value();
+                    it = edges.erase(it);
+                } else {
+                    ++it;
+                }
             }
         }
         QList<GraphEdgeItem *> fresh;
-        for (const QString &key : std::as_const(order)) {
-            const Wanted &w = wanted[key];
+        edges.reserve(order.size());
+        for (qsizetype k = 0; k < order.size(); ++k) {
+            const QString &key = order[k];
+            const Wanted &w = wanted[k];
             if (GraphEdgeItem *e = edges.value(key)) {
                 e->setCount(w.count);
                 continue;
@@ -332,9 +338,10 @@ struct GraphEditorView::Private {
         return r;
     }
 
-    void updateSceneRect()
+    void updateSceneRect() { updateSceneRect(itemsBounds()); }
+
+    void updateSceneRect(QRectF r)
     {
-        QRectF r = itemsBounds();
         if (r.isNull())
             r = QRectF(0, 0, 1, 1);
         const qreal margin = 3000 + std::max(r.width(), r.height());
@@ -661,8 +668,8 @@ void GraphEditorView::fitAll()
         resetTransform();
         return;
     }
+    d->updateSceneRect(r);
     r.adjust(-30, -30, 30, 30);
-    d->updateSceneRect();
     fitInView(r, Qt::KeepAspectRatio);
     const double z = std::clamp(zoom(), kMinZoom, kFitMaxZoom);
     setTransform(QTransform::fromScale(z, z));

@@ -802,16 +802,28 @@ QList<const GraphEdgeItem *> GraphEdgeItem::downSiblings(const GraphNodeItem *no
     }
     if (siblings.size() <= 1)
         return siblings;
-    auto otherEnd = [atSource](const GraphEdgeItem *e) { return atSource ? e->to() : e->from(); };
-    std::sort(siblings.begin(), siblings.end(), [&](const GraphEdgeItem *a, const GraphEdgeItem *b) {
-        const qreal ax = otherEnd(a)->sceneBox().center().x();
-        const qreal bx = otherEnd(b)->sceneBox().center().x();
-        if (ax != bx)
-            return ax < bx;
-        if (otherEnd(a)->id() != otherEnd(b)->id())
-            return otherEnd(a)->id() < otherEnd(b)->id();
-        return a->op() < b->op();
+    // Sorted on keys taken once (a hub's side has 100,000 edges; most share a column).
+    struct Keyed {
+        qreal x;
+        const QString *id;
+        const QString *op;
+        const GraphEdgeItem *edge;
+    };
+    std::vector<Keyed> keyed;
+    keyed.reserve(size_t(siblings.size()));
+    for (const GraphEdgeItem *e : std::as_const(siblings)) {
+        const GraphNodeItem *other = atSource ? e->m_to : e->m_from;
+        keyed.push_back({other->sceneBox().center().x(), &other->m_id, &e->m_op, e});
+    }
+    std::sort(keyed.begin(), keyed.end(), [](const Keyed &a, const Keyed &b) {
+        if (a.x != b.x)
+            return a.x < b.x;
+        if (*a.id != *b.id)
+            return *a.id < *b.id;
+        return *a.op < *b.op;
     });
+    for (qsizetype i = 0; i < siblings.size(); ++i)
+        siblings[i] = keyed[size_t(i)].edge;
     return siblings;
 }
 
