@@ -279,15 +279,11 @@ bool Task::cancel(const OptMsg &msg)
     return true;
 }
 
-void Task::throwIfSent()
+ExcObj *Task::takeSent()
 {
     if (m_teardown)
         throw Teardown{};
-    if (m_sendExc) {
-        ExcObj *e = m_sendExc;
-        m_sendExc = nullptr;
-        throw PyRaise{e};
-    }
+    return std::exchange(m_sendExc, nullptr);
 }
 
 void Task::step(ExcObj *exc)
