@@ -3,10 +3,10 @@
 // Headless commands need only QCoreApplication (report: a QApplication on the offscreen
 // platform, see needsWidgets): no display, no QT_QPA_PLATFORM.
 //
-// Two executables share this (library asyncscope_cli, Qt Core only): `asyncscope`, linked to
-// Qt Core alone, runs run/check/export/--help/--version itself and hands the window and the
-// commands that draw (report) to `asyncscope-gui` (main.cpp), which links Widgets and runs all
-// of them (guimain.cpp).
+// Two executables share this (library asyncscope_cli, Qt Core only): `asyncscope` (main.cpp),
+// linked to Qt Core alone, runs run/check/export/--help/--version itself and execs
+// `asyncscope-gui` (guimain.cpp, Widgets) for the window and the commands that draw (report);
+// asyncscope-gui can run every invocation.
 #pragma once
 
 #include <QCommandLineParser>
