@@ -333,11 +333,12 @@ void Task::step(ExcObj *exc)
                        // traceback: __wakeup's (holding the future) when it called __step, up to run_until_complete
             m_coroExc->addFrame(rt->libFrame({Value::object(m_wokenBy), Value::object(rt->runFrame)}));
         if (!m_coroExc) {
+            Value result = std::exchange(m_result, Value::none());
             if (m_mustCancel) {
                 m_mustCancel = false;
                 futureCancel(m_cancelMessage);
             } else {
-                Future::setResult(m_coroResult);
+                Future::setResult(result);
             }
         } else if (excIsSubclass(m_coroExc->type, QStringLiteral("CancelledError"))) {
             m_cancelledExc = m_coroExc;

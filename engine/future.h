@@ -143,7 +143,7 @@ public:
     void bodyReturned(const Value &v)
     {
         m_coroDone = true;
-        m_coroResult = v;
+        m_result = v; // kept where the result goes (Task::step completes the future with it)
         m_coroExc = nullptr;
     }
     void bodyRaised(ExcObj *e)
@@ -165,7 +165,6 @@ private:
     bool m_started = false;
     bool m_coroDone = false;
     bool m_teardown = false;
-    Value m_coroResult;
     ExcObj *m_coroExc = nullptr;
     Future *m_yielded = nullptr;
     bool m_yieldedBare = false;
