@@ -172,7 +172,7 @@ int runCommand(const QStringList &args)
         return ExitUsage;
     }
     QIODevice &dev = outPath.isEmpty() ? static_cast<QIODevice &>(stdoutFile) : out;
-    const FileRunResult result = runScenarioFile(files.first(), dev);
+    const FileRunResult result = runScenarioFile(files.first(), dev, AtEnd::LeaveToExit); // exits next
     if (!result.ok) {
         out.cancelWriting();
         printError(result.error);
