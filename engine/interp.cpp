@@ -935,7 +935,7 @@ Co<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
     if (exit.exc) {
         if (bodyExc)
             c.handling.pop_back();
-        exit.exc->addFrame(m_rt.libFrame({Value::object(tg), Value::object(bodyExc)})); // TaskGroup.__aexit__
+        exit.exc->addFrame(m_rt.libFrame(tg, bodyExc)); // TaskGroup.__aexit__
         co_return Raise{exit.exc};
     }
     if (bodyExc) {
@@ -1029,7 +1029,7 @@ Co<Flow> Interp::opTimeout(Ctx &c, const Step &st)
             ExcObj *te = m_rt.newExc(QStringLiteral("TimeoutError"));
             te->cause = exc;
             te->context = exc;
-            te->addFrame(m_rt.libFrame({Value::object(to), Value::object(exc)})); // Timeout.__aexit__
+            te->addFrame(m_rt.libFrame(to, exc)); // Timeout.__aexit__
             te->addFrame(c.frame);
             co_return Raise{te};
         }

@@ -462,7 +462,7 @@ void Engine::begin()
     rt.mainTask = rt.createTask(g.entry, rt.newNodeFrame(g.entry, {}));
     m_stopper = rt.loop().make<Stopper>(&rt.loop());
     m_awaited = rt.mainTask;
-    rt.runFrame = rt.libFrame({Value::object(rt.mainTask)});
+    rt.runFrame = rt.libFrame(rt.mainTask);
     m_awaited->addDoneCallback({m_stopper, 0});
     m_stage = Stage::Run;
 }
@@ -551,7 +551,7 @@ void Engine::endOfEntry()
     rt.extraRoots.assign(m_alive.begin(), m_alive.end());
     rt.extraRoots.push_back(g);
     m_awaited = g;
-    rt.runFrame = rt.libFrame({Value::object(g)});
+    rt.runFrame = rt.libFrame(g);
     g->addDoneCallback({m_stopper, 0});
     m_stage = Stage::Shutdown;
 }
