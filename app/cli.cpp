@@ -2,7 +2,6 @@
 
 #include "checkcommand.h"
 #include "exportcommand.h"
-#include "reportcommand.h"
 #include "runner.h"
 
 #include <QCommandLineParser>
@@ -25,12 +24,13 @@ namespace {
 
 // A headless subcommand. To add one (check, report, export...): write
 // `int fooCommand(const QStringList &args)` (args follow the command name; its own file when
-// it grows) and add a row to commands().
+// it grows) and add a row to commands(). A command that draws views lives in asyncscope-gui
+// (Widgets): its row has no function, asyncscope-gui passes it to runHeadless (report).
 struct Command {
     QString name;
     QString summary;
-    int (*run)(const QStringList &args);
-    bool widgets = false; // draws views offscreen: main.cpp makes a QApplication (needsWidgets)
+    CommandFunction run;  // nullptr for a command that draws: asyncscope-gui passes it to runHeadless
+    bool widgets = false; // draws views offscreen: run by asyncscope-gui under a QApplication (needsWidgets)
 };
 
 int runCommand(const QStringList &args);
@@ -43,7 +43,7 @@ const std::vector<Command> &commands()
         {u"export"_s, u"Export a scenario as a Perfetto trace, a Python asyncio program or its outcome."_s,
          &exportCommand},
         {u"report"_s, u"Write the report of a run (PDF, HTML, PNG or SVG): outcome, graph, timeline, charts."_s,
-         &reportCommand, true},
+         nullptr, true},
     };
     return table;
 }
@@ -172,7 +172,7 @@ int runCommand(const QStringList &args)
         return ExitUsage;
     }
     QIODevice &dev = outPath.isEmpty() ? static_cast<QIODevice &>(stdoutFile) : out;
-    const FileRunResult result = runScenarioFile(files.first(), dev);
+    const FileRunResult result = runScenarioFile(files.first(), dev, AtEnd::LeaveToExit); // exits next
     if (!result.ok) {
         out.cancelWriting();
         printError(result.error);
@@ -237,6 +237,11 @@ bool needsWidgets(const QStringList &arguments)
     return c && c->widgets;
 }
 
+bool needsGui(const QStringList &arguments)
+{
+    return modeFor(arguments) == Mode::Gui || needsWidgets(arguments);
+}
+
 bool wantsOffscreenPlatform(const QStringList &arguments)
 {
     const bool screenshot = std::any_of(arguments.cbegin(), arguments.cend(), [](const QString &a) {
@@ -246,12 +251,25 @@ bool wantsOffscreenPlatform(const QStringList &arguments)
         && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
 }
 
-int runHeadless(const QStringList &arguments)
+void describeApplication()
+{
+    QCoreApplication::setApplicationName(u"asyncscope"_s);
+    QCoreApplication::setOrganizationName(u"asyncscope"_s);
+    QCoreApplication::setApplicationVersion(QStringLiteral(ASYNCSCOPE_VERSION));
+}
+
+int runHeadless(const QStringList &arguments, CommandFunction report)
 {
     const QStringList args = arguments.mid(1);
     if (!args.isEmpty()) {
-        if (const Command *c = findCommand(args.first()))
-            return c->run(args.mid(1));
+        if (const Command *c = findCommand(args.first())) {
+            const CommandFunction run = c->widgets ? report : c->run;
+            if (!run) {
+                printError(u"%1: only asyncscope-gui runs this command"_s.arg(c->name));
+                return ExitUsage;
+            }
+            return run(args.mid(1));
+        }
     }
     if (std::any_of(args.cbegin(), args.cend(), isVersionFlag)) {
         printOut(u"asyncscope "_s + QCoreApplication::applicationVersion() + u'\n');

@@ -2,6 +2,11 @@
 // alone, before any QCoreApplication or QGuiApplication exists), and the headless subcommands.
 // Headless commands need only QCoreApplication (report: a QApplication on the offscreen
 // platform, see needsWidgets): no display, no QT_QPA_PLATFORM.
+//
+// Two executables share this (library asyncscope_cli, Qt Core only): `asyncscope` (main.cpp),
+// linked to Qt Core alone, runs run/check/export/--help/--version itself and execs
+// `asyncscope-gui` (guimain.cpp, Widgets) for the window and the commands that draw (report);
+// asyncscope-gui can run every invocation.
 #pragma once
 
 #include <QCommandLineParser>
@@ -16,7 +21,16 @@ enum ExitCode {
     ExitOk = 0,      // the command did its job (for `run`: the scenario ran, whatever it did)
     ExitFailure = 1, // reserved for commands that check something (e.g. a future `check`)
     ExitUsage = 2,   // invalid input: bad command line, invalid or unreadable file, unwritable output
+    // asyncscope could not hand over to asyncscope-gui (a broken installation), as a shell says:
+    ExitGuiNotExecutable = 126, // found but could not be started
+    ExitGuiNotFound = 127,      // not where it is installed
 };
+
+// What one command does with the arguments that follow its name; returns the exit code.
+using CommandFunction = int (*)(const QStringList &args);
+
+// Names the application (name, organisation: QSettings; version) once the Q*Application exists.
+void describeApplication();
 
 enum class Mode { Gui, Headless };
 
@@ -34,8 +48,13 @@ bool needsWidgets(const QStringList &arguments);
 // selects the offscreen platform before constructing QApplication.
 bool wantsOffscreenPlatform(const QStringList &arguments);
 
+// True when an invocation needs asyncscope-gui: the window, or a command that draws views.
+bool needsGui(const QStringList &arguments);
+
 // Runs a headless invocation (arguments as QCoreApplication::arguments()); returns the exit code.
-int runHeadless(const QStringList &arguments);
+// `report` is the report command: only asyncscope-gui links it (it draws with Widgets) and
+// passes it; asyncscope hands such invocations over before getting here (needsGui).
+int runHeadless(const QStringList &arguments, CommandFunction report = nullptr);
 
 struct GuiOptions {
     QString file;       // empty: open the bundled example

@@ -1,72 +1,61 @@
-// Entry point: decides between the headless command line (QCoreApplication, no display) and
-// the window (QApplication) before constructing either; `report` draws views offscreen, under a
-// QApplication on the offscreen platform.
+// Entry point of asyncscope, the command users run. It links Qt Core and the engine only, so that
+// the headless commands (run, check, export, --help, --version) start and stay small: no Gui,
+// Widgets, Charts or Svg libraries loaded, no resources compiled in. The window and the commands
+// that draw views (report) are in asyncscope-gui (guimain.cpp): this process replaces itself with
+// it (execv, same argv, decided from argv alone before any QCoreApplication exists). It is found
+// beside this executable (the build tree) or in the libexec directory (installed: see
+// packaging/packaging.cmake and ASYNCSCOPE_GUI_FROM_BINDIR).
 #include "cli.h"
-#include "mainwindow.h"
 
-#include <QApplication>
 #include <QCoreApplication>
-#include <QIcon>
-#include <QMetaObject>
-#include <QPixmap>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
 namespace {
 
-void describeApplication()
+// The directory of this executable, from /proc/self/exe (symlinks resolved, like
+// QCoreApplication::applicationDirPath(), which needs an application object), else from argv[0].
+QString executableDir(const char *argv0)
 {
-    QCoreApplication::setApplicationName(u"asyncscope"_s);
-    QCoreApplication::setOrganizationName(u"asyncscope"_s);
-    QCoreApplication::setApplicationVersion(QStringLiteral(ASYNCSCOPE_VERSION));
+    QString self = QFile::symLinkTarget(u"/proc/self/exe"_s);
+    if (self.isEmpty())
+        self = QFileInfo(QString::fromLocal8Bit(argv0)).canonicalFilePath();
+    return QFileInfo(self).absolutePath();
 }
 
-int runWindow(const ascope::cli::GuiOptions &options)
+// Where asyncscope-gui may be, in the order tried: beside this executable, then the installed
+// layout (relative to the bin directory, so that a relocated prefix still works).
+QStringList guiCandidates(const char *argv0)
 {
-    ascope::MainWindow window;
-    const bool screenshot = !options.screenshot.isEmpty();
-    if (screenshot)
-        window.setAttribute(Qt::WA_DontShowOnScreen);
-    if (screenshot)
-        window.resize(1280, 800); // otherwise the size the window had last time (QSettings)
+    const QDir dir(executableDir(argv0));
+    const QString name = u"asyncscope-gui"_s;
+    return {dir.filePath(name),
+            QDir::cleanPath(dir.filePath(QStringLiteral(ASYNCSCOPE_GUI_FROM_BINDIR) + u'/' + name))};
+}
 
-    const QString path = options.file.isEmpty() ? ascope::MainWindow::defaultExample() : options.file;
-    QString error;
-    const bool loaded = window.loadFile(path, &error);
-    if (!loaded && screenshot) {
-        // Nobody could close a message box: report like the command line does.
-        ascope::cli::printError(error);
-        return ascope::cli::ExitUsage;
+// Replaces this process with asyncscope-gui, same arguments (argv[0] included: messages and the
+// window's class name stay those of asyncscope). Returns only on failure, with the exit code.
+int execGui(char **argv)
+{
+    const QStringList candidates = guiCandidates(argv[0]);
+    for (const QString &path : candidates) {
+        if (!QFileInfo::exists(path))
+            continue;
+        const QByteArray file = QFile::encodeName(path);
+        ::execv(file.constData(), argv);
+        ascope::cli::printError(u"cannot start '%1': %2"_s.arg(path, QString::fromLocal8Bit(std::strerror(errno))));
+        return ascope::cli::ExitGuiNotExecutable;
     }
-    if (loaded && options.run) {
-        if (screenshot)
-            window.runToEndNow(); // the picture shows the end of the run
-        else
-            window.run();
-    }
-
-    window.show();
-    if (!options.view.isEmpty())
-        window.showView(options.view);
-    if (screenshot) {
-        QCoreApplication::processEvents();
-        window.prepareScreenshot();
-        QCoreApplication::processEvents();
-        const QPixmap picture = window.grab();
-        if (!picture.save(options.screenshot, "PNG")) {
-            ascope::cli::printError(u"cannot write screenshot '%1'"_s.arg(options.screenshot));
-            return ascope::cli::ExitUsage;
-        }
-        return ascope::cli::ExitOk;
-    }
-    if (!loaded) {
-        QMetaObject::invokeMethod(
-            &window, [&window, error] { window.showError(QObject::tr("Cannot open task graph"), error); },
-            Qt::QueuedConnection);
-    }
-    // Unsaved edits of a session that crashed: offered once the window is up.
-    QMetaObject::invokeMethod(&window, &ascope::MainWindow::offerRecovery, Qt::QueuedConnection);
-    return QApplication::exec();
+    ascope::cli::printError(u"asyncscope-gui, which shows the window and writes reports, is not installed: "
+                            "no '%1'"_s.arg(candidates.join(u"' nor '"_s)));
+    return ascope::cli::ExitGuiNotFound;
 }
 
 } // namespace
@@ -77,30 +66,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < argc; ++i)
         rawArguments << QString::fromLocal8Bit(argv[i]);
 
-    if (ascope::cli::modeFor(rawArguments) == ascope::cli::Mode::Headless) {
-        if (ascope::cli::needsWidgets(rawArguments)) {
-            if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-                qputenv("QT_QPA_PLATFORM", "offscreen");
-            QApplication app(argc, argv);
-            describeApplication();
-            return ascope::cli::runHeadless(QApplication::arguments());
-        }
-        QCoreApplication app(argc, argv);
-        describeApplication();
-        return ascope::cli::runHeadless(QCoreApplication::arguments());
-    }
+    if (ascope::cli::needsGui(rawArguments))
+        return execGui(argv);
 
-    if (ascope::cli::wantsOffscreenPlatform(rawArguments))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
-    describeApplication();
-    QApplication::setWindowIcon(QIcon(u":/icons/asyncscope.svg"_s));
-
-    QString error;
-    const auto options = ascope::cli::parseGuiArguments(QApplication::arguments(), &error);
-    if (!options) {
-        ascope::cli::printError(error);
-        return ascope::cli::ExitUsage;
-    }
-    return runWindow(*options);
+    QCoreApplication app(argc, argv);
+    ascope::cli::describeApplication();
+    return ascope::cli::runHeadless(QCoreApplication::arguments());
 }

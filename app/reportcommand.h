@@ -1,7 +1,7 @@
 // `asyncscope report FILE -o OUT.pdf|.html|.png|.svg`: runs a scenario headless (its injections
 // replayed, on the virtual clock) and writes its report (widgets/runreport.h): summary, tasks,
 // pictures of the graph, timeline and charts, findings, event log. The views are drawn offscreen,
-// so this command runs under a QApplication on the offscreen platform (main.cpp picks it by
+// so this command runs in asyncscope-gui under a QApplication on the offscreen platform (guimain.cpp, by
 // cli::needsWidgets) and needs no display. Written atomically: an unwritable OUT or an invalid
 // FILE is one "error: <path>: <reason>" line, exit 2, and no file.
 #pragma once

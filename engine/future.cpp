@@ -172,7 +172,7 @@ ExcObj *Future::resultError()
 {
     if (m_state == State::Cancelled) {
         ExcObj *e = makeCancelledError();
-        e->addFrame(rt->libFrame({Value::object(this)}));
+        e->addFrame(rt->libFrame(this));
         return e;
     }
     if (m_state != State::Finished)
@@ -180,7 +180,7 @@ ExcObj *Future::resultError()
     m_logTraceback = false;
     if (m_exc) {
         m_exc->traceback = m_excTb; // raise exc.with_traceback(self._exception_tb)
-        m_exc->addFrame(rt->libFrame({Value::object(this)}));
+        m_exc->addFrame(rt->libFrame(this));
         return m_exc;
     }
     return nullptr;
@@ -190,7 +190,7 @@ ExcObj *Future::exception()
 {
     if (m_state == State::Cancelled) {
         ExcObj *e = makeCancelledError();
-        e->addFrame(rt->libFrame({Value::object(this)}));
+        e->addFrame(rt->libFrame(this));
         throw PyRaise{e};
     }
     if (m_state != State::Finished)
@@ -279,15 +279,11 @@ bool Task::cancel(const OptMsg &msg)
     return true;
 }
 
-void Task::throwIfSent()
+ExcObj *Task::takeSent()
 {
     if (m_teardown)
         throw Teardown{};
-    if (m_sendExc) {
-        ExcObj *e = m_sendExc;
-        m_sendExc = nullptr;
-        throw PyRaise{e};
-    }
+    return std::exchange(m_sendExc, nullptr);
 }
 
 void Task::step(ExcObj *exc)
@@ -335,13 +331,14 @@ void Task::step(ExcObj *exc)
         frames.clear();
         if (m_coroExc) // caught in __step: its frame (self = None on exit) and its callers join the
                        // traceback: __wakeup's (holding the future) when it called __step, up to run_until_complete
-            m_coroExc->addFrame(rt->libFrame({Value::object(m_wokenBy), Value::object(rt->runFrame)}));
+            m_coroExc->addFrame(rt->libFrame(m_wokenBy, rt->runFrame));
         if (!m_coroExc) {
+            Value result = std::exchange(m_result, Value::none());
             if (m_mustCancel) {
                 m_mustCancel = false;
                 futureCancel(m_cancelMessage);
             } else {
-                Future::setResult(m_coroResult);
+                Future::setResult(result);
             }
         } else if (excIsSubclass(m_coroExc->type, QStringLiteral("CancelledError"))) {
             m_cancelledExc = m_coroExc;
@@ -379,7 +376,7 @@ void Task::wakeup(Future *f)
     m_wokenBy = f;
     ExcObj *exc = f->resultError();
     if (exc) // __wakeup's frame (self = None on exit, future) and, through f_back, its callers up to run_until_complete
-        exc->addFrame(rt->libFrame({Value::object(f), Value::object(rt->runFrame)}));
+        exc->addFrame(rt->libFrame(f, rt->runFrame));
     step(exc);
     m_wokenBy = nullptr;
 }

@@ -2,6 +2,7 @@
 // reference runs), with each task's body a QCoro coroutine interpreting its node's steps.
 #pragma once
 
+#include "co.h"
 #include "loop.h"
 
 #include <QCoroTask>
@@ -15,10 +16,6 @@ namespace ascope {
 
 class Runtime;
 
-// A Python exception in flight through the interpreter's C++ coroutines.
-struct PyRaise {
-    ExcObj *exc;
-};
 // Unwinds a coroutine that will never resume (collected task, end of run) without running
 // any of its Python cleanup code.
 struct Teardown { };
@@ -114,8 +111,9 @@ public:
         m_yieldedBare = (f == nullptr);
         m_resumeAt = h;
     }
-    // Interpreter side: what the awaiting coroutine sees when resumed.
-    void throwIfSent();
+    // Interpreter side: the exception sent into the awaiting coroutine when resumed (taken;
+    // nullptr when none). Throws Teardown when the coroutine is being unwound.
+    ExcObj *takeSent();
     bool tearingDown() const { return m_teardown; }
 
     // Injection: stop waiting on the current future and have `e` raised at the await.
@@ -145,7 +143,7 @@ public:
     void bodyReturned(const Value &v)
     {
         m_coroDone = true;
-        m_coroResult = v;
+        m_result = v; // kept where the result goes (Task::step completes the future with it)
         m_coroExc = nullptr;
     }
     void bodyRaised(ExcObj *e)
@@ -167,7 +165,6 @@ private:
     bool m_started = false;
     bool m_coroDone = false;
     bool m_teardown = false;
-    Value m_coroResult;
     ExcObj *m_coroExc = nullptr;
     Future *m_yielded = nullptr;
     bool m_yieldedBare = false;
@@ -198,10 +195,13 @@ struct FutureAwaiter {
     Future *fut;
     bool await_ready() const noexcept { return fut->done(); }
     void await_suspend(std::coroutine_handle<> h) noexcept { task->suspendOn(fut, h); }
-    Value await_resume()
+    Out<Value> await_resume()
     {
-        task->throwIfSent();
-        return fut->result();
+        if (ExcObj *e = task->takeSent())
+            return {e, {}};
+        if (ExcObj *e = fut->resultError())
+            return {e, {}};
+        return {nullptr, fut->resultValue()};
     }
 };
 
@@ -210,7 +210,7 @@ struct YieldAwaiter {
     Task *task;
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) noexcept { task->suspendOn(nullptr, h); }
-    void await_resume() { task->throwIfSent(); }
+    Out<Unit> await_resume() { return {task->takeSent(), {}}; }
 };
 
 } // namespace ascope

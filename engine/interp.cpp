@@ -1,6 +1,7 @@
 // Task bodies: every node's steps interpreted as the Python statement the spec says each one
-// stands for, as QCoro coroutines. Awaiting a pending future suspends the coroutine and hands
-// the future to the owning Task's __step, exactly where CPython's coroutine would yield it.
+// stands for: a QCoro coroutine per task, running the interpreter's Co coroutines (co.h).
+// Awaiting a pending future suspends the coroutine and hands the future to the owning Task's
+// __step, exactly where CPython's coroutine would yield it.
 #include "helpers.h"
 #include "runtime.h"
 
@@ -119,30 +120,31 @@ public:
     {
     }
 
-    QCoro::Task<Value> callNode(Task *task, Coro coro, int depth);
-    QCoro::Task<Flow> execBlock(Ctx &c, const std::vector<Step> &steps);
+    Co<Value> callNode(Task *task, Coro coro, int depth);
+    Co<Flow> execBlock(Ctx &c, const std::vector<Step> &steps);
 
 private:
-    QCoro::Task<Flow> execCompound(Ctx &c, const Step &st);
-    QCoro::Task<Value> execAwaiting(Ctx &c, const Step &st);
-    bool execSimple(Ctx &c, const Step &st);
-    QCoro::Task<Value> opHang(Ctx &c);
-    QCoro::Task<Value> opSleep(Ctx &c, const Step &st);
-    QCoro::Task<Value> opGather(Ctx &c, const Step &st);
-    QCoro::Task<Value> opWait(Ctx &c, const Step &st);
-    QCoro::Task<Value> opWaitFor(Ctx &c, const Step &st);
-    QCoro::Task<Value> waitForTimed(Ctx &c, Item item, double timeout, Frame *lf);
-    QCoro::Task<Value> opShield(Ctx &c, const Step &st);
-    QCoro::Task<Value> opAsCompleted(Ctx &c, const Step &st);
-    QCoro::Task<Future *> queueGet(Ctx &c, AsCompletedState *st);
-    QCoro::Task<Flow> opTaskGroup(Ctx &c, const Step &st);
-    QCoro::Task<void> taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc);
-    QCoro::Task<Flow> opTimeout(Ctx &c, const Step &st);
-    QCoro::Task<Flow> opTry(Ctx &c, const Step &st);
-    QCoro::Task<void> cancelAndWait(Ctx &c, Future *fut);
-    QCoro::Task<Value> awaitItem(Ctx &c, Item item);
+    Co<Flow> execCompound(Ctx &c, const Step &st);
+    Co<Value> execAwaiting(Ctx &c, const Step &st);
+    // A statement that never suspends: true for `return`; *raised is set for raise/reraise.
+    bool execSimple(Ctx &c, const Step &st, ExcObj **raised);
+    Co<Value> opHang(Ctx &c);
+    Co<Value> opSleep(Ctx &c, const Step &st);
+    Co<Value> opGather(Ctx &c, const Step &st);
+    Co<Value> opWait(Ctx &c, const Step &st);
+    Co<Value> opWaitFor(Ctx &c, const Step &st);
+    Co<Value> waitForTimed(Ctx &c, Item item, double timeout, Frame *lf);
+    Co<Value> opShield(Ctx &c, const Step &st);
+    Co<Value> opAsCompleted(Ctx &c, const Step &st);
+    Co<Future *> queueGet(Ctx &c, AsCompletedState *st);
+    Co<Flow> opTaskGroup(Ctx &c, const Step &st);
+    Co<Unit> taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc);
+    Co<Flow> opTimeout(Ctx &c, const Step &st);
+    Co<Flow> opTry(Ctx &c, const Step &st);
+    Co<Unit> cancelAndWait(Ctx &c, Future *fut);
+    Co<Value> awaitItem(Ctx &c, Item item);
     // A spent budget: the task waits for good (the loop has halted; nothing resumes it).
-    QCoro::Task<void> park(Ctx &c);
+    Co<Unit> park(Ctx &c);
 
     Value eval(Ctx &c, const ValueExpr &e);
     Value read(Ctx &c, const VarRef &r);
@@ -322,27 +324,33 @@ void Interp::raiseNoAttribute(const Value &v, const char *attr)
 
 // ---------------------------------------------------------------- calls
 
-QCoro::Task<Value> Interp::callNode(Task *task, Coro coro, int depth)
+// Future.result() as a value: its exception, or its result.
+Out<Value> resultOf(Future *f)
+{
+    if (ExcObj *e = f->resultError())
+        return {e, {}};
+    return {nullptr, f->resultValue()};
+}
+
+Co<Value> Interp::callNode(Task *task, Coro coro, int depth)
 {
     const Node &node = m_rt.graph().nodes[size_t(coro.node)];
     Ctx c{m_rt, task, coro.frame, node, depth, {}};
     if (depth > kMaxDepth) {
         ExcObj *e = m_rt.newExc(QStringLiteral("RecursionError"), QStringLiteral("maximum recursion depth exceeded"));
         e->addFrame(coro.frame);
-        throw PyRaise{e};
+        co_return Raise{e};
     }
     FramePush fp(task, coro.frame);
-    Flow f;
-    try {
-        f = co_await execBlock(c, node.steps);
-    } catch (const PyRaise &r) {
-        r.exc->addFrame(coro.frame);
-        throw;
+    Out<Flow> f = co_await execBlock(c, node.steps);
+    if (f.exc) {
+        f.exc->addFrame(coro.frame);
+        co_return Raise{f.exc};
     }
-    co_return f.returned ? f.value : Value::none();
+    co_return f.value.returned ? std::move(f.value.value) : Value::none();
 }
 
-QCoro::Task<Value> Interp::awaitItem(Ctx &c, Item item)
+Co<Value> Interp::awaitItem(Ctx &c, Item item)
 {
     if (item.isCoro)
         co_return co_await callNode(c.task, item.coro, c.depth + 1);
@@ -354,29 +362,35 @@ QCoro::Task<Value> Interp::awaitItem(Ctx &c, Item item)
     co_return co_await FutureAwaiter{c.task, f};
 }
 
-QCoro::Task<void> Interp::park(Ctx &c)
+Co<Unit> Interp::park(Ctx &c)
 {
     Future *f = m_rt.parkingFuture();
-    co_await FutureAwaiter{c.task, f};
+    const Out<Value> r = co_await FutureAwaiter{c.task, f};
+    if (r.exc)
+        co_return Raise{r.exc};
+    co_return Unit{};
 }
 
 // ---------------------------------------------------------------- the statements
 
-QCoro::Task<Flow> Interp::execBlock(Ctx &c, const std::vector<Step> &steps)
+Co<Flow> Interp::execBlock(Ctx &c, const std::vector<Step> &steps)
 {
     // Kept small: a coroutine frame holds every local and temporary of every suspension point,
     // and each task has one of these alive per nested block. The statements live elsewhere.
     for (const Step &st : steps) {
-        if (m_rt.countStep())
-            co_await park(c);
+        if (m_rt.countStep()) {
+            const Out<Unit> p = co_await park(c);
+            if (p.exc)
+                co_return Raise{p.exc};
+        }
         switch (st.op) {
         case Op::TaskGroup:
         case Op::Timeout:
         case Op::Try:
         case Op::Repeat: {
-            Flow f = co_await execCompound(c, st);
-            if (f.returned)
-                co_return f;
+            Out<Flow> f = co_await execCompound(c, st);
+            if (f.exc || f.value.returned)
+                co_return std::move(f);
             break;
         }
         case Op::Sleep:
@@ -387,21 +401,28 @@ QCoro::Task<Flow> Interp::execBlock(Ctx &c, const std::vector<Step> &steps)
         case Op::Shield:
         case Op::AsCompleted:
         case Op::Hang: {
-            Value v = co_await execAwaiting(c, st);
+            const Out<Value> v = co_await execAwaiting(c, st);
+            if (v.exc)
+                co_return Raise{v.exc};
             if (st.as && st.op != Op::Hang)
-                write(c, *st.as, v);
+                write(c, *st.as, v.value);
             break;
         }
-        default:
-            if (execSimple(c, st))
+        default: {
+            ExcObj *raised = nullptr;
+            const bool returned = execSimple(c, st, &raised);
+            if (raised)
+                co_return Raise{raised};
+            if (returned)
                 co_return Flow{true, st.hasValue ? eval(c, st.value) : Value::none()};
             break;
+        }
         }
     }
     co_return Flow{};
 }
 
-QCoro::Task<Value> Interp::execAwaiting(Ctx &c, const Step &st)
+Co<Value> Interp::execAwaiting(Ctx &c, const Step &st)
 {
     // Not a coroutine: hands out the statement's own coroutine (what evaluating its arguments
     // raises is raised here, at the statement, as before it suspends).
@@ -425,17 +446,20 @@ QCoro::Task<Value> Interp::execAwaiting(Ctx &c, const Step &st)
     }
 }
 
-QCoro::Task<Value> Interp::opHang(Ctx &c)
+Co<Value> Interp::opHang(Ctx &c)
 {
     Future *f = m_rt.createFuture(QStringLiteral("hang"));
     Hold h(c.frame, Value::object(f));
-    co_await FutureAwaiter{c.task, f};
+    const Out<Value> r = co_await FutureAwaiter{c.task, f};
+    if (r.exc)
+        co_return Raise{r.exc};
     co_return Value::none();
 }
 
-bool Interp::execSimple(Ctx &c, const Step &st)
+bool Interp::execSimple(Ctx &c, const Step &st, ExcObj **raised)
 {
     // The statements that never suspend; true for `return` (its value is evaluated by the caller).
+    // raise and reraise hand their exception back in *raised (no C++ throw).
     Value v;
     bool assign = true;
     switch (st.op) {
@@ -447,7 +471,8 @@ bool Interp::execSimple(Ctx &c, const Step &st)
             ExcObj *e
                 = m_rt.newExc(QStringLiteral("RecursionError"), QStringLiteral("maximum recursion depth exceeded"));
             e->addFrame(c.frame);
-            throw PyRaise{e};
+            *raised = e;
+            return false;
         }
         const double s = number(c, st.seconds);
         m_loop.trace().add({m_loop.time(), m_loop.iteration(), s, c.task->index, -1, EventKind::Blocked, 0});
@@ -460,12 +485,14 @@ bool Interp::execSimple(Ctx &c, const Step &st)
     case Op::Raise: {
         ExcObj *e = makeException(c, st.excType, st.hasMessage ? OptMsg(st.message) : std::nullopt);
         e->addFrame(c.frame);
-        throw PyRaise{e};
+        *raised = e;
+        return false;
     }
     case Op::Reraise: {
         if (c.handling.empty())
             m_rt.raise(QStringLiteral("RuntimeError"), QStringLiteral("No active exception to reraise"));
-        throw PyRaise{c.handling.back()};
+        *raised = c.handling.back();
+        return false;
     }
     case Op::Spawn: {
         Coro co = makeCoro(c, st.target);
@@ -547,7 +574,7 @@ bool Interp::execSimple(Ctx &c, const Step &st)
     return false;
 }
 
-QCoro::Task<Flow> Interp::execCompound(Ctx &c, const Step &st)
+Co<Flow> Interp::execCompound(Ctx &c, const Step &st)
 {
     switch (st.op) {
     case Op::TaskGroup:
@@ -558,11 +585,14 @@ QCoro::Task<Flow> Interp::execCompound(Ctx &c, const Step &st)
         co_return co_await opTry(c, st);
     case Op::Repeat:
         for (qint64 i = 0; i < st.times; ++i) {
-            if (m_rt.countStep()) // an empty body still costs an iteration
-                co_await park(c);
-            Flow f = co_await execBlock(c, st.body);
-            if (f.returned)
-                co_return f;
+            if (m_rt.countStep()) { // an empty body still costs an iteration
+                const Out<Unit> p = co_await park(c);
+                if (p.exc)
+                    co_return Raise{p.exc};
+            }
+            Out<Flow> f = co_await execBlock(c, st.body);
+            if (f.exc || f.value.returned)
+                co_return std::move(f);
         }
         co_return Flow{};
     default:
@@ -570,20 +600,22 @@ QCoro::Task<Flow> Interp::execCompound(Ctx &c, const Step &st)
     }
 }
 
-QCoro::Task<Value> Interp::opSleep(Ctx &c, const Step &st)
+Co<Value> Interp::opSleep(Ctx &c, const Step &st)
 {
     // as tasks.py sleep
     const double delay = number(c, st.seconds);
     Value result = st.hasValue ? eval(c, st.value) : Value::none();
     if (delay <= 0) {
-        co_await YieldAwaiter{c.task};
+        const Out<Unit> y = co_await YieldAwaiter{c.task};
+        if (y.exc)
+            co_return Raise{y.exc};
         co_return result;
     }
     Future *fut = m_rt.createFuture({}, FutureOrigin::Sleep, delay);
     Handle *h = m_loop.callLater(delay, {fut, TagSetResultUnlessCancelled}, fut, result);
     Hold hold(c.frame, Value::object(fut));
-    // finally: h.cancel() (also when the await raises, without a catch and rethrow); sleep()
-    // held the only reference to h. A coroutine unwound at teardown runs no Python code.
+    // finally: h.cancel() (also when the await raises); sleep() held the only reference to h.
+    // A coroutine unwound at teardown runs no Python code.
     struct CancelTimer {
         Loop &loop;
         Handle *h;
@@ -599,7 +631,7 @@ QCoro::Task<Value> Interp::opSleep(Ctx &c, const Step &st)
     co_return co_await FutureAwaiter{c.task, fut};
 }
 
-QCoro::Task<Value> Interp::opGather(Ctx &c, const Step &st)
+Co<Value> Interp::opGather(Ctx &c, const Step &st)
 {
     // as tasks.py gather
     std::vector<Item> items = evalChildren(c, st.children, false);
@@ -644,7 +676,7 @@ QCoro::Task<Value> Interp::opGather(Ctx &c, const Step &st)
     co_return co_await FutureAwaiter{c.task, outer};
 }
 
-QCoro::Task<Value> Interp::opWait(Ctx &c, const Step &st)
+Co<Value> Interp::opWait(Ctx &c, const Step &st)
 {
     // as tasks.py wait / _wait
     std::vector<Item> items = evalChildren(c, st.children, true);
@@ -677,20 +709,15 @@ QCoro::Task<Value> Interp::opWait(Ctx &c, const Step &st)
             raiseNoAttribute(f, "add_done_callback");
         fut->addDoneCallback({ws, TagWaitCompletion});
     }
-    auto cleanup = [&] {
-        if (th)
-            m_loop.cancelHandle(th);
-        for (const Value &f : fs)
-            f.future()->removeDoneCallback({ws, TagWaitCompletion});
-    };
-    try {
-        co_await FutureAwaiter{c.task, waiter};
-    } catch (const PyRaise &r) {
-        cleanup();
+    const Out<Value> r = co_await FutureAwaiter{c.task, waiter};
+    if (th)
+        m_loop.cancelHandle(th);
+    for (const Value &f : fs)
+        f.future()->removeDoneCallback({ws, TagWaitCompletion});
+    if (r.exc) {
         r.exc->addFrame(lf);
-        throw;
+        co_return Raise{r.exc};
     }
-    cleanup();
     std::vector<Value> done, pending;
     for (const Value &f : fs)
         (f.future()->done() ? done : pending).push_back(f);
@@ -699,7 +726,7 @@ QCoro::Task<Value> Interp::opWait(Ctx &c, const Step &st)
         {Value::seq(Value::Kind::Set, std::move(done)), Value::seq(Value::Kind::Set, std::move(pending))});
 }
 
-QCoro::Task<void> Interp::cancelAndWait(Ctx &c, Future *fut)
+Co<Unit> Interp::cancelAndWait(Ctx &c, Future *fut)
 {
     // as tasks.py _cancel_and_wait
     Future *waiter = m_rt.createFuture({}, FutureOrigin::CancelAndWait, 0, fut);
@@ -707,15 +734,18 @@ QCoro::Task<void> Interp::cancelAndWait(Ctx &c, Future *fut)
     fut->addDoneCallback(cb);
     try {
         fut->cancel(std::nullopt);
-        co_await FutureAwaiter{c.task, waiter};
     } catch (const PyRaise &) {
         fut->removeDoneCallback(cb);
         throw;
     }
+    const Out<Value> r = co_await FutureAwaiter{c.task, waiter};
     fut->removeDoneCallback(cb);
+    if (r.exc)
+        co_return Raise{r.exc};
+    co_return Unit{};
 }
 
-QCoro::Task<Value> Interp::opWaitFor(Ctx &c, const Step &st)
+Co<Value> Interp::opWaitFor(Ctx &c, const Step &st)
 {
     // as tasks.py wait_for (3.11)
     Item item = evalTarget(c, st.target);
@@ -724,15 +754,13 @@ QCoro::Task<Value> Interp::opWaitFor(Ctx &c, const Step &st)
         co_return co_await awaitItem(c, item);
     Frame *lf = m_rt.newFrame();
     FramePush fp(c.task, lf);
-    try {
-        co_return co_await waitForTimed(c, item, *timeout, lf);
-    } catch (const PyRaise &r) {
+    Out<Value> r = co_await waitForTimed(c, item, *timeout, lf);
+    if (r.exc)
         r.exc->addFrame(lf);
-        throw;
-    }
+    co_return std::move(r);
 }
 
-QCoro::Task<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame *lf)
+Co<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame *lf)
 {
     auto timeoutFrom = [this](ExcObj *cause) {
         ExcObj *te = m_rt.newExc(QStringLiteral("TimeoutError"));
@@ -744,10 +772,12 @@ QCoro::Task<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame
         Future *fut = ensureFuture(item);
         lf->held.push_back(Value::object(fut));
         if (fut->done())
-            co_return fut->result();
-        co_await cancelAndWait(c, fut);
+            co_return resultOf(fut);
+        const Out<Unit> k = co_await cancelAndWait(c, fut);
+        if (k.exc)
+            co_return Raise{k.exc};
         if (ExcObj *e = fut->resultError())
-            throw PyRaise{isCancelledError(e) ? timeoutFrom(e) : e};
+            co_return Raise{isCancelledError(e) ? timeoutFrom(e) : e};
         co_return fut->resultValue();
     }
     Future *waiter = m_rt.createFuture({}, FutureOrigin::WaitFor, timeout);
@@ -770,31 +800,24 @@ QCoro::Task<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame
         }
     } finallyCancel{m_loop, th, c.task};
 
-    ExcObj *cancelled = nullptr;
-    try {
-        co_await FutureAwaiter{c.task, waiter};
-    } catch (const PyRaise &r) {
-        if (!isCancelledError(r.exc))
-            throw;
-        cancelled = r.exc;
-    }
-    if (cancelled) {
-        if (fut->done())
-            co_return fut->result();
-        fut->removeDoneCallback(cb);
-        co_await cancelAndWait(c, fut);
-        throw PyRaise{cancelled};
-    }
+    const Out<Value> w = co_await FutureAwaiter{c.task, waiter};
+    if (w.exc && !isCancelledError(w.exc))
+        co_return Raise{w.exc};
+    ExcObj *cancelled = w.exc;
     if (fut->done())
-        co_return fut->result();
+        co_return resultOf(fut);
     fut->removeDoneCallback(cb);
-    co_await cancelAndWait(c, fut);
+    const Out<Unit> k = co_await cancelAndWait(c, fut);
+    if (k.exc)
+        co_return Raise{k.exc};
+    if (cancelled)
+        co_return Raise{cancelled};
     if (ExcObj *e = fut->resultError())
-        throw PyRaise{isCancelledError(e) ? timeoutFrom(e) : e};
+        co_return Raise{isCancelledError(e) ? timeoutFrom(e) : e};
     co_return fut->resultValue();
 }
 
-QCoro::Task<Value> Interp::opShield(Ctx &c, const Step &st)
+Co<Value> Interp::opShield(Ctx &c, const Step &st)
 {
     // as tasks.py shield
     Item item = evalTarget(c, st.target);
@@ -816,21 +839,20 @@ QCoro::Task<Value> Interp::opShield(Ctx &c, const Step &st)
     co_return co_await FutureAwaiter{c.task, outer};
 }
 
-QCoro::Task<Future *> Interp::queueGet(Ctx &c, AsCompletedState *st)
+Co<Future *> Interp::queueGet(Ctx &c, AsCompletedState *st)
 {
     // as queues.py Queue.get
     while (st->queue.empty()) {
         Future *getter = m_rt.createFuture({}, FutureOrigin::AsCompleted, double(st->todo.size()));
         st->getters.push_back(getter);
         st->gettersMade.push_back(getter);
-        try {
-            co_await FutureAwaiter{c.task, getter};
-        } catch (const PyRaise &) {
+        const Out<Value> r = co_await FutureAwaiter{c.task, getter};
+        if (r.exc) {
             getter->cancel(std::nullopt);
             std::erase(st->getters, getter);
             if (!st->queue.empty() && !getter->cancelled())
                 st->wakeupNext();
-            throw;
+            co_return Raise{r.exc};
         }
     }
     Future *item = st->queue.front();
@@ -838,7 +860,7 @@ QCoro::Task<Future *> Interp::queueGet(Ctx &c, AsCompletedState *st)
     co_return item;
 }
 
-QCoro::Task<Value> Interp::opAsCompleted(Ctx &c, const Step &st)
+Co<Value> Interp::opAsCompleted(Ctx &c, const Step &st)
 {
     // `for f in asyncio.as_completed(tasks, timeout=...): r.append(await f)`
     std::vector<Item> items = evalChildren(c, st.children, true);
@@ -863,22 +885,26 @@ QCoro::Task<Value> Interp::opAsCompleted(Ctx &c, const Step &st)
     FramePush fp(c.task, lf);
     std::vector<Value> results;
     for (size_t i = 0; i < n; ++i) {
-        try {
-            Future *f = co_await queueGet(c, s);
-            if (!f)
-                m_rt.raise(QStringLiteral("TimeoutError"));
-            results.push_back(f->result());
-        } catch (const PyRaise &r) {
+        const Out<Future *> got = co_await queueGet(c, s);
+        Out<Value> r;
+        if (got.exc)
+            r.exc = got.exc;
+        else if (!got.value)
+            r.exc = m_rt.newExc(QStringLiteral("TimeoutError"));
+        else
+            r = resultOf(got.value);
+        if (r.exc) {
             r.exc->addFrame(lf);
-            throw; // `_r` stays bound in the frame
+            co_return Raise{r.exc}; // `_r` stays bound in the frame
         }
+        results.push_back(std::move(r.value));
         c.frame->setTemp(&st, Value::seq(Value::Kind::List, results)); // `_r`
     }
     c.frame->clearTemp(&st); // del _r
     co_return Value::seq(Value::Kind::List, std::move(results));
 }
 
-QCoro::Task<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
+Co<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
 {
     // async with TaskGroup() as tg: ts = [tg.create_task(...)...]; body
     auto *tg = m_loop.make<TaskGroupState>();
@@ -899,30 +925,25 @@ QCoro::Task<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
     }
     const Value tsList = Value::seq(Value::Kind::List, ts);
     c.frame->setTemp(&st, tsList); // `_ts`
-    ExcObj *bodyExc = nullptr;
-    Flow flow;
-    try {
-        flow = co_await execBlock(c, st.body);
-    } catch (const PyRaise &r) {
-        bodyExc = r.exc;
-        r.exc->addFrame(c.frame);
-    }
-    if (bodyExc)
+    Out<Flow> body = co_await execBlock(c, st.body);
+    ExcObj *bodyExc = body.exc;
+    if (bodyExc) {
+        bodyExc->addFrame(c.frame);
         c.handling.push_back(bodyExc);
-    try {
-        co_await taskGroupExit(c, tg, bodyExc);
-    } catch (const PyRaise &r) {
+    }
+    const Out<Unit> exit = co_await taskGroupExit(c, tg, bodyExc);
+    if (exit.exc) {
         if (bodyExc)
             c.handling.pop_back();
-        r.exc->addFrame(m_rt.libFrame({Value::object(tg), Value::object(bodyExc)})); // TaskGroup.__aexit__
-        throw;
+        exit.exc->addFrame(m_rt.libFrame(tg, bodyExc)); // TaskGroup.__aexit__
+        co_return Raise{exit.exc};
     }
     if (bodyExc) {
         c.handling.pop_back();
-        throw PyRaise{bodyExc};
+        co_return Raise{bodyExc};
     }
-    if (flow.returned)
-        co_return flow;
+    if (body.value.returned)
+        co_return std::move(body.value);
     if (st.as) {
         std::vector<Value> results;
         for (const Value &t : ts)
@@ -933,7 +954,7 @@ QCoro::Task<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
     co_return Flow{};
 }
 
-QCoro::Task<void> Interp::taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc)
+Co<Unit> Interp::taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc)
 {
     // as taskgroups.py TaskGroup.__aexit__
     tg->exiting = true;
@@ -948,11 +969,10 @@ QCoro::Task<void> Interp::taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc)
     while (!tg->empty()) {
         if (!tg->onCompletedFut)
             tg->onCompletedFut = m_rt.createFuture({}, FutureOrigin::TaskGroup, double(tg->size()));
-        try {
-            co_await FutureAwaiter{c.task, tg->onCompletedFut};
-        } catch (const PyRaise &r) {
+        const Out<Value> r = co_await FutureAwaiter{c.task, tg->onCompletedFut};
+        if (r.exc) {
             if (!isCancelledError(r.exc))
-                throw;
+                co_return Raise{r.exc};
             if (!tg->aborting) {
                 propagate = r.exc;
                 tg->abort();
@@ -961,7 +981,7 @@ QCoro::Task<void> Interp::taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc)
         tg->onCompletedFut = nullptr;
     }
     if (propagate && tg->errors.empty())
-        throw PyRaise{propagate};
+        co_return Raise{propagate};
     if (exc && !etIsCancelled)
         tg->errors.push_back(exc);
     if (!tg->errors.empty()) {
@@ -974,11 +994,12 @@ QCoro::Task<void> Interp::taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc)
         me->members = tg->errors;
         me->context = exc;
         tg->errors.clear();
-        throw PyRaise{me};
+        co_return Raise{me};
     }
+    co_return Unit{};
 }
 
-QCoro::Task<Flow> Interp::opTimeout(Ctx &c, const Step &st)
+Co<Flow> Interp::opTimeout(Ctx &c, const Step &st)
 {
     // async with asyncio.timeout(seconds): body
     const std::optional<double> delay = optNumber(c, st.seconds);
@@ -993,14 +1014,10 @@ QCoro::Task<Flow> Interp::opTimeout(Ctx &c, const Step &st)
     to->reschedule(when);
     DeadlineScope deadline(c.task, &to->handler);
     Hold hold(c.frame, Value::object(to));
-    ExcObj *exc = nullptr;
-    Flow flow;
-    try {
-        flow = co_await execBlock(c, st.body);
-    } catch (const PyRaise &r) {
-        exc = r.exc;
-        r.exc->addFrame(c.frame);
-    }
+    Out<Flow> body = co_await execBlock(c, st.body);
+    ExcObj *exc = body.exc;
+    if (exc)
+        exc->addFrame(c.frame);
     // __aexit__
     if (to->handler) {
         m_loop.cancelHandle(to->handler);
@@ -1012,29 +1029,25 @@ QCoro::Task<Flow> Interp::opTimeout(Ctx &c, const Step &st)
             ExcObj *te = m_rt.newExc(QStringLiteral("TimeoutError"));
             te->cause = exc;
             te->context = exc;
-            te->addFrame(m_rt.libFrame({Value::object(to), Value::object(exc)})); // Timeout.__aexit__
+            te->addFrame(m_rt.libFrame(to, exc)); // Timeout.__aexit__
             te->addFrame(c.frame);
-            throw PyRaise{te};
+            co_return Raise{te};
         }
     } else if (to->state == TimeoutState::State::Entered) {
         to->state = TimeoutState::State::Exited;
     }
     if (exc)
-        throw PyRaise{exc};
-    co_return flow;
+        co_return Raise{exc};
+    co_return std::move(body.value);
 }
 
-QCoro::Task<Flow> Interp::opTry(Ctx &c, const Step &st)
+Co<Flow> Interp::opTry(Ctx &c, const Step &st)
 {
-    Flow flow;
-    ExcObj *pending = nullptr;
-    try {
-        flow = co_await execBlock(c, st.body);
-    } catch (const PyRaise &r) {
-        pending = r.exc;
-        r.exc->addFrame(c.frame);
-    }
+    Out<Flow> body = co_await execBlock(c, st.body);
+    Flow flow = std::move(body.value);
+    ExcObj *pending = body.exc;
     if (pending) {
+        pending->addFrame(c.frame);
         for (const ExceptHandler &h : st.handlers) {
             bool match = false;
             for (const QString &t : h.types)
@@ -1047,13 +1060,14 @@ QCoro::Task<Flow> Interp::opTry(Ctx &c, const Step &st)
             c.handling.push_back(handled);
             if (h.as)
                 write(c, *h.as, Value::object(handled));
-            try {
-                flow = co_await execBlock(c, h.body);
-            } catch (const PyRaise &r) {
-                pending = r.exc;
-                r.exc->addFrame(c.frame);
-                if (r.exc != handled)
-                    r.exc->context = handled;
+            Out<Flow> hb = co_await execBlock(c, h.body);
+            if (hb.exc) {
+                pending = hb.exc;
+                pending->addFrame(c.frame);
+                if (pending != handled)
+                    pending->context = handled;
+            } else {
+                flow = std::move(hb.value);
             }
             c.handling.pop_back();
             break;
@@ -1063,25 +1077,22 @@ QCoro::Task<Flow> Interp::opTry(Ctx &c, const Step &st)
         Hold holdP(c.frame, Value::object(pending));
         if (pending)
             c.handling.push_back(pending);
-        Flow f2;
-        ExcObj *fexc = nullptr;
-        try {
-            f2 = co_await execBlock(c, st.finallyBody);
-        } catch (const PyRaise &r) {
-            fexc = r.exc;
-            r.exc->addFrame(c.frame);
-            if (pending && r.exc != pending)
-                r.exc->context = pending;
+        Out<Flow> fb = co_await execBlock(c, st.finallyBody);
+        ExcObj *fexc = fb.exc;
+        if (fexc) {
+            fexc->addFrame(c.frame);
+            if (pending && fexc != pending)
+                fexc->context = pending;
         }
         if (pending)
             c.handling.pop_back();
         if (fexc)
-            throw PyRaise{fexc};
-        if (f2.returned)
-            co_return f2;
+            co_return Raise{fexc};
+        if (fb.value.returned)
+            co_return std::move(fb.value);
     }
     if (pending)
-        throw PyRaise{pending};
+        co_return Raise{pending};
     co_return flow;
 }
 
@@ -1094,12 +1105,17 @@ QCoro::Task<> Runtime::runBody(Task *t)
     const Node &node = graph().nodes[size_t(t->node)];
     Ctx c{*this, t, t->initialFrame, node, 1, {}};
     try {
-        FramePush fp(t, t->initialFrame);
-        Flow f = co_await interp.execBlock(c, node.steps);
-        t->bodyReturned(f.returned ? f.value : Value::none());
-    } catch (const PyRaise &r) {
-        r.exc->addFrame(t->initialFrame);
-        t->bodyRaised(r.exc);
+        Out<Flow> f;
+        {
+            FramePush fp(t, t->initialFrame);
+            f = co_await interp.execBlock(c, node.steps);
+        }
+        if (f.exc) {
+            f.exc->addFrame(t->initialFrame);
+            t->bodyRaised(f.exc);
+        } else {
+            t->bodyReturned(f.value.returned ? f.value.value : Value::none());
+        }
     } catch (const Teardown &) {
     }
 }

@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QLocale>
 
+#include <charconv>
 #include <cmath>
 
 namespace ascope {
@@ -14,17 +15,17 @@ JsonWriter::JsonWriter(QIODevice *device)
     : m_device(device)
 {
     if (m_device)
-        m_buf.reserve(kChunk + 4096);
+        m_buf.reserve(size_t(kChunk) + 4096);
 }
 
 JsonWriter::~JsonWriter() = default;
 
 bool JsonWriter::flush()
 {
-    if (m_device && !m_buf.isEmpty()) {
-        if (m_device->write(m_buf) != m_buf.size())
+    if (m_device && !m_buf.empty()) {
+        if (m_device->write(m_buf.data(), qint64(m_buf.size())) != qint64(m_buf.size()))
             m_ok = false;
-        m_buf.resize(0);
+        m_buf.clear();
     }
     return m_ok;
 }
@@ -47,28 +48,28 @@ void JsonWriter::item()
 void JsonWriter::open(char c)
 {
     item();
-    m_buf.append(c);
-    m_buf.append('\n');
+    m_buf.push_back(c);
+    m_buf.push_back('\n');
     m_first.push_back(1);
 }
 
 void JsonWriter::close(char c)
 {
     if (!m_first.back())
-        m_buf.append('\n');
+        m_buf.push_back('\n');
     m_first.pop_back();
     indent(int(m_first.size()));
-    m_buf.append(c);
+    m_buf.push_back(c);
     if (m_first.empty())
-        m_buf.append('\n');
+        m_buf.push_back('\n');
     maybeFlush();
 }
 
 void JsonWriter::key(std::string_view k)
 {
     item();
-    m_buf.append('"');
-    m_buf.append(k.data(), qsizetype(k.size()));
+    m_buf.push_back('"');
+    m_buf.append(k);
     m_buf.append("\": ", 3);
     m_afterKey = true;
 }
@@ -91,32 +92,36 @@ void JsonWriter::boolean(bool b)
 void JsonWriter::integer(qint64 i)
 {
     item();
-    m_buf.append(QByteArray::number(i));
+    char digits[24];
+    const auto r = std::to_chars(digits, digits + sizeof digits, i);
+    m_buf.append(digits, size_t(r.ptr - digits));
 }
 
 void JsonWriter::number(double d)
 {
     item();
-    if (std::isfinite(d))
-        m_buf.append(QByteArray::number(d, 'g', QLocale::FloatingPointShortest));
-    else
+    if (!std::isfinite(d)) {
         m_buf.append("null", 4); // as QJsonDocument: RFC 4627 has no infinities
+        return;
+    }
+    const QByteArray text = QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
+    m_buf.append(text.constData(), size_t(text.size()));
 }
 
 void JsonWriter::ascii(std::string_view s)
 {
     item();
-    m_buf.append('"');
-    m_buf.append(s.data(), qsizetype(s.size()));
-    m_buf.append('"');
+    m_buf.push_back('"');
+    m_buf.append(s);
+    m_buf.push_back('"');
 }
 
 void JsonWriter::string(const QString &s)
 {
     item();
-    m_buf.append('"');
+    m_buf.push_back('"');
     escaped(s);
-    m_buf.append('"');
+    m_buf.push_back('"');
 }
 
 void JsonWriter::escaped(const QString &s)
@@ -126,12 +131,8 @@ void JsonWriter::escaped(const QString &s)
     const char16_t *end = p + s.size();
     const char16_t *run = p;
     auto ascii = [this](const char16_t *from, const char16_t *to) {
-        const qsizetype n = qsizetype(to - from);
-        const qsizetype at = m_buf.size();
-        m_buf.resize(at + n);
-        char *out = m_buf.data() + at;
-        for (qsizetype i = 0; i < n; ++i)
-            out[i] = char(from[i]);
+        for (const char16_t *x = from; x != to; ++x)
+            m_buf.push_back(char(*x));
     };
     for (; p != end; ++p) {
         const char16_t u = *p;
@@ -142,37 +143,38 @@ void JsonWriter::escaped(const QString &s)
             const char16_t *q = p;
             while (q != end && *q >= 0x80)
                 ++q;
-            m_buf.append(QStringView(p, q).toUtf8());
+            const QByteArray utf8 = QStringView(p, q).toUtf8();
+            m_buf.append(utf8.constData(), size_t(utf8.size()));
             p = q - 1;
         } else {
             static const char hex[] = "0123456789abcdef";
-            m_buf.append('\\');
+            m_buf.push_back('\\');
             switch (u) {
             case u'"':
-                m_buf.append('"');
+                m_buf.push_back('"');
                 break;
             case u'\\':
-                m_buf.append('\\');
+                m_buf.push_back('\\');
                 break;
             case u'\b':
-                m_buf.append('b');
+                m_buf.push_back('b');
                 break;
             case u'\f':
-                m_buf.append('f');
+                m_buf.push_back('f');
                 break;
             case u'\n':
-                m_buf.append('n');
+                m_buf.push_back('n');
                 break;
             case u'\r':
-                m_buf.append('r');
+                m_buf.push_back('r');
                 break;
             case u'\t':
-                m_buf.append('t');
+                m_buf.push_back('t');
                 break;
             default:
                 m_buf.append("u00", 3);
-                m_buf.append(hex[u >> 4]);
-                m_buf.append(hex[u & 0xf]);
+                m_buf.push_back(hex[u >> 4]);
+                m_buf.push_back(hex[u & 0xf]);
                 break;
             }
         }
@@ -216,7 +218,7 @@ void JsonWriter::value(const QJsonValue &v)
         const QJsonObject o = v.toObject();
         for (auto it = o.begin(); it != o.end(); ++it) { // QJsonObject keeps its keys sorted
             item();
-            m_buf.append('"');
+            m_buf.push_back('"');
             escaped(it.key());
             m_buf.append("\": ", 3);
             m_afterKey = true;

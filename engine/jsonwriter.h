@@ -8,6 +8,7 @@
 #include <QJsonValue>
 #include <QString>
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,23 +43,23 @@ public:
     // Writes what is buffered to the device; false when the device refused it.
     bool flush();
     bool ok() const { return m_ok; }
-    const QByteArray &buffer() const { return m_buf; }
+    QByteArray buffer() const { return QByteArray(m_buf.data(), qsizetype(m_buf.size())); }
 
 private:
     void open(char c);
     void close(char c);
     void item();
-    void indent(int level) { m_buf.append(qsizetype(4 * level), ' '); }
+    void indent(int level) { m_buf.append(size_t(4 * level), ' '); }
     void maybeFlush()
     {
-        if (m_device && m_buf.size() >= kChunk)
+        if (m_device && m_buf.size() >= size_t(kChunk))
             flush();
     }
     void escaped(const QString &s);
 
     static constexpr qsizetype kChunk = 1 << 16;
     QIODevice *m_device;
-    QByteArray m_buf;
+    std::string m_buf;         // std::string: appending a char is inline (QByteArray 6.4's is a call)
     std::vector<char> m_first; // per open container: no item written yet
     bool m_afterKey = false;
     bool m_ok = true;

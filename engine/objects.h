@@ -165,6 +165,7 @@ struct Frame final : Object {
     std::vector<char> bound;                           // locals[i] is assigned (else reading it is a NameError)
     std::vector<Value> held;                           // evaluation stack / with-managers / handled exceptions
     std::vector<std::pair<const void *, Value>> temps; // generated temporaries (_ts, _r) by step
+    Object *refs[2] = {nullptr, nullptr};              // what a frame of asyncio's own code holds
     void setTemp(const void *key, const Value &v)
     {
         for (auto &[k, x] : temps) {
@@ -185,6 +186,8 @@ struct Frame final : Object {
         t.visitAll(held);
         for (const auto &p : temps)
             t.visit(p.second);
+        t.visit(refs[0]);
+        t.visit(refs[1]);
     }
 };
 

@@ -462,7 +462,7 @@ void Engine::begin()
     rt.mainTask = rt.createTask(g.entry, rt.newNodeFrame(g.entry, {}));
     m_stopper = rt.loop().make<Stopper>(&rt.loop());
     m_awaited = rt.mainTask;
-    rt.runFrame = rt.libFrame({Value::object(rt.mainTask)});
+    rt.runFrame = rt.libFrame(rt.mainTask);
     m_awaited->addDoneCallback({m_stopper, 0});
     m_stage = Stage::Run;
 }
@@ -551,7 +551,7 @@ void Engine::endOfEntry()
     rt.extraRoots.assign(m_alive.begin(), m_alive.end());
     rt.extraRoots.push_back(g);
     m_awaited = g;
-    rt.runFrame = rt.libFrame({Value::object(g)});
+    rt.runFrame = rt.libFrame(g);
     g->addDoneCallback({m_stopper, 0});
     m_stage = Stage::Shutdown;
 }
@@ -872,22 +872,29 @@ QJsonObject runToOutcome(const Graph &graph)
 }
 
 namespace {
-bool runAndWrite(const Graph &graph, QIODevice &out, FileRunResult::Stats *stats)
+bool runAndWrite(const Graph &graph, QIODevice &out, FileRunResult::Stats *stats, AtEnd atEnd = AtEnd::Destroy)
 {
     QElapsedTimer clock;
     clock.start();
-    Engine engine(borrowed(graph));
-    runEngine(engine, graph);
+    auto engine = std::make_unique<Engine>(borrowed(graph));
+    runEngine(*engine, graph);
     const qint64 ran = clock.nsecsElapsed();
     JsonWriter w(&out);
-    engine.writeOutcome(w);
+    engine->writeOutcome(w);
     if (stats) {
         stats->runSeconds = double(ran) * 1e-9;
         stats->writeSeconds = double(clock.nsecsElapsed() - ran) * 1e-9;
-        stats->tasks = engine.runtime().tasks.size();
-        stats->events = engine.runtime().loop().trace().size();
+        stats->tasks = engine->runtime().tasks.size();
+        stats->events = engine->runtime().loop().trace().size();
     }
-    return w.ok();
+    const bool ok = w.flush();
+#if !defined(__SANITIZE_ADDRESS__)
+    if (atEnd == AtEnd::LeaveToExit)
+        (void)engine.release(); // the process exits next (runner.h)
+#else
+    (void)atEnd;
+#endif
+    return ok;
 }
 } // namespace
 
@@ -941,7 +948,7 @@ FileRunResult runScenarioFile(const QString &path)
     return r;
 }
 
-FileRunResult runScenarioFile(const QString &path, QIODevice &out)
+FileRunResult runScenarioFile(const QString &path, QIODevice &out, AtEnd atEnd)
 {
     FileRunResult r;
     QElapsedTimer clock;
@@ -949,7 +956,7 @@ FileRunResult runScenarioFile(const QString &path, QIODevice &out)
     auto graph = loadForRun(path, r);
     r.stats.loadSeconds = double(clock.nsecsElapsed()) * 1e-9;
     if (graph)
-        r.written = runAndWrite(*graph, out, &r.stats);
+        r.written = runAndWrite(*graph, out, &r.stats, atEnd);
     return r;
 }
 

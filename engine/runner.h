@@ -50,7 +50,10 @@ std::unique_ptr<Engine> runScripted(const ScenarioFile &scenario);
 // Load + run. The whole contract of `asyncscope run FILE`.
 FileRunResult runScenarioFile(const QString &path);
 // Load + run + stream the outcome to `out`: what `asyncscope run` does, without keeping the
-// outcome as a QJsonObject tree in memory.
-FileRunResult runScenarioFile(const QString &path, QIODevice &out);
+// outcome as a QJsonObject tree in memory. With LeaveToExit the finished run is not taken
+// apart (for a process that exits next: freeing millions of objects one by one costs
+// seconds the kernel does at once); sanitizer builds always destroy it, to check it.
+enum class AtEnd : quint8 { Destroy, LeaveToExit };
+FileRunResult runScenarioFile(const QString &path, QIODevice &out, AtEnd atEnd = AtEnd::Destroy);
 
 } // namespace ascope

@@ -1,5 +1,7 @@
 #include "runtime.h"
 
+#include <algorithm>
+
 namespace ascope {
 
 Runtime::Runtime(std::shared_ptr<const Graph> graph)
@@ -276,6 +278,19 @@ void Runtime::markGarbage()
         }
     }
     const size_t n = garbage.size();
+    // Which of them the cycle collector frees matters only for a named future (how its
+    // "exception was never retrieved" names it); without one, the cycles need not be found.
+    const bool namedFuture = std::any_of(garbage.begin(), garbage.end(), [](const Object *o) {
+        return o->kind == ObjKind::Future && static_cast<const Future *>(o)->named;
+    });
+    if (!namedFuture) {
+        for (Object *o : garbage) {
+            o->dead = true;
+            o->diedInCycle = false;
+            o->scratch = -1;
+        }
+        return;
+    }
     // The edges among the garbage, in one array: adjacency of i is edges[first[i] .. first[i + 1])
     std::vector<size_t> first(n + 1, 0);
     std::vector<int32_t> edges;

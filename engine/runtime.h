@@ -51,10 +51,11 @@ public:
     Frame *newFrame() { return m_loop.make<Frame>(); }
     // A frame of asyncio's own code an exception passes through (result(), __wakeup, __aexit__):
     // it keeps its locals (the future, the task, the context manager) alive with the traceback.
-    Frame *libFrame(std::initializer_list<Value> held)
+    Frame *libFrame(Object *a, Object *b = nullptr)
     {
         Frame *f = newFrame();
-        f->held.assign(held.begin(), held.end());
+        f->refs[0] = a;
+        f->refs[1] = b;
         return f;
     }
 

@@ -1,7 +1,10 @@
 # Installation and the Debian package (cpack -G DEB). Included from the top-level CMakeLists.
 include(GNUInstallDirs)
 
+# asyncscope (Qt Core only: the headless commands) on the PATH; asyncscope-gui (the window and
+# report), which asyncscope execs, out of it (app/CMakeLists.txt, ASYNCSCOPE_GUI_INSTALL_DIR).
 install(TARGETS asyncscope RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS asyncscope-gui RUNTIME DESTINATION ${ASYNCSCOPE_GUI_INSTALL_DIR})
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/asyncscope.desktop
         DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/asyncscope.svg
@@ -30,7 +33,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "asyncscope developers <asyncscope@localhost>")
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# Depends: computed from the binary's libraries (libqt6svg6 among them, which also holds the SVG
+# Depends: computed from the binaries' libraries (libqt6svg6 among them, which also holds the SVG
 # icon engine), plus the platform plugins Qt loads at run time beyond libqt6gui6's own.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "qt6-qpa-plugins")

@@ -2,11 +2,13 @@
 // display and no QT_QPA_PLATFORM, checking exit codes, stdout/stderr and the files written.
 #include "binaryrun.h"
 
+#include <QDir>
 #include <QFile>
 #include <QImage>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -206,6 +208,83 @@ private Q_SLOTS:
         const QString out = QString::fromUtf8(r.out);
         for (const QString &f : fragments)
             QVERIFY2(out.contains(f), qPrintable(u"'%1' not in: %2"_s.arg(f, out)));
+    }
+
+    // The headless commands run in a process that loads Qt Core only (app/main.cpp): what the
+    // dynamic loader reports opening (LD_DEBUG, glibc; dlopen included) has no GUI library.
+    void headlessLoadsNoGuiLibraries_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("--version") << QStringList{u"--version"_s};
+        QTest::newRow("--help") << QStringList{u"--help"_s};
+        QTest::newRow("run") << QStringList{u"run"_s, example(u"gather.json"_s), u"--outcome"_s, u"o.json"_s};
+        QTest::newRow("check") << QStringList{u"check"_s, example(u"deadlock.json"_s)};
+        QTest::newRow("export") << QStringList{u"export"_s, example(u"gather.json"_s), u"--format"_s, u"perfetto"_s};
+    }
+
+    void headlessLoadsNoGuiLibraries()
+    {
+        QFETCH(QStringList, args);
+        QDir logDir(tmp(u"ld-"_s + QString::fromLatin1(QTest::currentDataTag())));
+        QVERIFY(logDir.mkpath(u"."_s));
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(u"DISPLAY"_s);
+        env.remove(u"QT_QPA_PLATFORM"_s);
+        env.insert(u"XDG_RUNTIME_DIR"_s, m_dir.path());
+        env.insert(u"LD_DEBUG"_s, u"files"_s);
+        env.insert(u"LD_DEBUG_OUTPUT"_s, logDir.filePath(u"ld"_s)); // ld.<pid>
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.setWorkingDirectory(m_dir.path());
+        p.start(QStringLiteral(ASYNCSCOPE_BINARY), args);
+        QVERIFY(p.waitForFinished(60000));
+        QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() <= 1, p.readAllStandardError().constData());
+
+        const QStringList logs = logDir.entryList({u"ld.*"_s}, QDir::Files);
+        if (logs.isEmpty())
+            QSKIP("the dynamic loader wrote no LD_DEBUG log (not glibc?)");
+        QVERIFY2(logs.size() == 1, qPrintable(logs.join(u' '))); // one process
+        QFile log(logDir.filePath(logs.first()));
+        QVERIFY(log.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(log.readAll());
+        QVERIFY2(text.contains(u"file=libQt6Core.so"_s), "LD_DEBUG log does not list libQt6Core");
+        static const QRegularExpression gui(u"file=(\\S*(libQt6(Gui|Widgets|Charts|Svg|OpenGL|PrintSupport|DBus)"
+                                            "|libGL|libEGL|libX11|libxcb|libfontconfig|libfreetype)\\S*)"_s);
+        const QRegularExpressionMatch m = gui.match(text);
+        QVERIFY2(!m.hasMatch(), qPrintable(u"a headless command loaded "_s + m.captured(1)));
+    }
+
+    // The window and report are asyncscope-gui's: without it beside (or installed for) the
+    // asyncscope being run, they fail with one line naming where it was looked for, exit 127;
+    // the headless commands need nothing but asyncscope itself.
+    void missingGuiExecutable()
+    {
+        QDir alone(tmp(u"alone"_s));
+        QVERIFY(alone.mkpath(u"."_s));
+        const QString lean = alone.filePath(u"asyncscope"_s);
+        QFile::remove(lean);
+        QVERIFY(QFile::copy(QStringLiteral(ASYNCSCOPE_BINARY), lean));
+
+        const QString out = tmp(u"alone.json"_s);
+        Run r = ascope::test::runBinary(lean, {u"run"_s, example(u"gather.json"_s), u"--outcome"_s, out}, m_dir.path());
+        QVERIFY2(r.exitCode == 0 && !r.crashed, r.err.constData());
+        QVERIFY(QFile::exists(out));
+
+        const QList<QStringList> needGui = {
+            {u"report"_s, example(u"gather.json"_s), u"-o"_s, tmp(u"alone.pdf"_s)},
+            {example(u"gather.json"_s), u"--run"_s, u"--screenshot"_s, tmp(u"alone.png"_s)},
+        };
+        for (const QStringList &args : needGui) {
+            r = ascope::test::runBinary(lean, args, m_dir.path());
+            QVERIFY2(!r.crashed, r.err.constData());
+            QCOMPARE(r.exitCode, 127);
+            const QStringList lines = r.errLines();
+            QVERIFY2(lines.size() == 1, r.err.constData());
+            QVERIFY2(lines.first().startsWith(u"error: asyncscope-gui"_s), r.err.constData());
+            QVERIFY2(lines.first().contains(alone.filePath(u"asyncscope-gui"_s)), r.err.constData());
+        }
+        QVERIFY(!QFile::exists(tmp(u"alone.pdf"_s)));
+        QVERIFY(!QFile::exists(tmp(u"alone.png"_s)));
     }
 
     void screenshot_data()

@@ -1,10 +1,16 @@
 // The desktop integration files in packaging/: they pass the freedesktop validators
 // (desktop-file-validate, appstreamcli; skipped when not installed) and agree with each other on
-// the file type, the desktop id and the version.
+// the file type, the desktop id and the version; the installed layout (cmake --install, as the
+// .deb has it) runs the headless commands, the window and report.
+#include "binaryrun.h"
+
+#include <QDir>
 #include <QFile>
+#include <QImage>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QXmlStreamReader>
 
@@ -92,6 +98,47 @@ private Q_SLOTS:
         QCOMPARE(xmlValues(meta, u"icon"_s), QStringList{desktopKey(desktop, u"Icon"_s)});
         QVERIFY(QFile::exists(packaging(desktopKey(desktop, u"Icon"_s) + u".svg"_s)));
         QCOMPARE(xmlValues(meta, u"release"_s, u"version"_s).value(0), QStringLiteral(ASYNCSCOPE_VERSION));
+    }
+
+    // This build installed under a fresh prefix: bin/asyncscope (what the desktop entry starts)
+    // finds libexec/asyncscope/asyncscope-gui for the window and report.
+    void installedLayout()
+    {
+        QTemporaryDir prefix;
+        QVERIFY(prefix.isValid());
+        QProcess install;
+        install.setProcessChannelMode(QProcess::MergedChannels);
+        install.start(QStringLiteral(ASYNCSCOPE_CMAKE),
+                      {u"--install"_s, QStringLiteral(ASYNCSCOPE_BUILD_DIR), u"--prefix"_s, prefix.path()});
+        QVERIFY(install.waitForFinished(120000));
+        QVERIFY2(install.exitStatus() == QProcess::NormalExit && install.exitCode() == 0,
+                 install.readAll().constData());
+
+        const QDir root(prefix.path());
+        const QString desktop = root.filePath(u"share/applications/asyncscope.desktop"_s);
+        const QString exec = desktopKey(readAll(desktop), u"Exec"_s).section(u' ', 0, 0);
+        const QString binary = root.filePath(u"bin/"_s + exec);
+        QVERIFY2(QFile::exists(binary), qPrintable(binary));
+        QVERIFY(QFile::exists(root.filePath(u"libexec/asyncscope/asyncscope-gui"_s)));
+        QVERIFY(!QFile::exists(root.filePath(u"bin/asyncscope-gui"_s)));
+
+        const QString runtime = root.filePath(u"runtime"_s);
+        QVERIFY(QDir().mkpath(runtime));
+        QVERIFY(QFile::setPermissions(runtime, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        const QString example = root.filePath(u"share/asyncscope/examples/gather.json"_s);
+        const QList<QStringList> runs = {
+            {u"--version"_s},
+            {u"run"_s, example, u"--outcome"_s, root.filePath(u"o.json"_s)},
+            {u"report"_s, example, u"-o"_s, root.filePath(u"r.svg"_s)},
+            {example, u"--run"_s, u"--screenshot"_s, root.filePath(u"s.png"_s)},
+        };
+        for (const QStringList &args : runs) {
+            const ascope::test::Run r = ascope::test::runBinary(binary, args, runtime);
+            QVERIFY2(!r.crashed && r.exitCode == 0, qPrintable(args.join(u' ') + u": "_s + QString::fromUtf8(r.err)));
+        }
+        QVERIFY(QFile::exists(root.filePath(u"o.json"_s)));
+        QVERIFY(QFile::exists(root.filePath(u"r.svg"_s)));
+        QCOMPARE(QImage(root.filePath(u"s.png"_s)).size(), QSize(1280, 800));
     }
 };
 
