@@ -153,16 +153,16 @@ public:
         using reference = Event;
 
         const_iterator() = default;
-        const_iterator(const EventLog *log, size_t i)
+        Q_ALWAYS_INLINE const_iterator(const EventLog *log, size_t i)
             : m_log(log)
             , m_i(i)
         {
             m_log->seek(m_cur, m_i);
         }
-        reference operator*() const { return m_cur.chunk ? m_log->eventAt(m_cur, m_i) : (*m_log)[m_i]; }
+        Q_ALWAYS_INLINE reference operator*() const { return m_cur.chunk ? m_log->eventAt(m_cur, m_i) : (*m_log)[m_i]; }
         pointer operator->() const { return ArrowProxy(**this); }
         reference operator[](difference_type n) const { return (*m_log)[size_t(difference_type(m_i) + n)]; }
-        const_iterator &operator++()
+        Q_ALWAYS_INLINE const_iterator &operator++()
         {
             ++m_i;
             if (m_cur.chunk)
@@ -209,7 +209,8 @@ public:
 
     size_t size() const { return m_size; }
     bool empty() const { return m_size == 0; }
-    Event operator[](size_t i) const
+    // always inlined: a loop reading some fields then computes only those
+    Q_ALWAYS_INLINE Event operator[](size_t i) const
     {
         const Chunk &c = *m_chunks[i >> kChunkBits];
         const size_t j = i & (kChunk - 1);
@@ -328,7 +329,7 @@ private:
     void addChunk();
 
     // The cursor at event i, by rank (O(1)); i >= size(): at no event.
-    void seek(Cursor &c, size_t i) const
+    Q_ALWAYS_INLINE void seek(Cursor &c, size_t i) const
     {
         if (i >= m_size) {
             c.chunk = nullptr;
@@ -346,7 +347,7 @@ private:
         c.value = c.chunk->valueBase + c.block->valueRank + size_t(detail::popcount64(c.block->values & (upTo >> 1)));
     }
     // The cursor at event i - 1 moved to event i.
-    void next(Cursor &c, size_t i) const
+    Q_ALWAYS_INLINE void next(Cursor &c, size_t i) const
     {
         const size_t k = i & kBlockMask;
         if (k == 0 || i >= m_size) {
@@ -362,7 +363,7 @@ private:
             c.iterationBase = a.iterationBase;
         }
     }
-    Event eventAt(const Cursor &c, size_t i) const
+    Q_ALWAYS_INLINE Event eventAt(const Cursor &c, size_t i) const
     {
         const size_t j = i & (kChunk - 1);
         const double value = (c.block->values >> (j & kBlockMask)) & 1 ? m_values[c.value] : 0;
