@@ -96,21 +96,23 @@ constexpr int popcount64(quint64 x)
 }
 } // namespace detail
 
-// The events, packed: about 10.5 bytes an event instead of sizeof(Event) = 40. Each event keeps
+// The events, packed: 10.6 to 13 bytes an event instead of sizeof(Event) = 40. Each event keeps
 // its subject, other, kind and flags in fixed chunks of 16,384 (appending never moves what is
 // recorded, no doubling of the memory); the rest is shared with its neighbours:
 //  - t and iteration: most events happen at the same instant and loop iteration as the one
 //    before, or one iteration later. Only an "anchor" (t differs, bit for bit, or the iteration
 //    moves other than by +1) stores {t, iteration - iteration steps so far}; a +1 step is one bit.
-//  - value: non-zero for few kinds (timer deadlines, blocking seconds, origins' counts); an event
-//    whose value is not +0.0 (bit for bit: -0.0 is stored) puts it in a side table.
-// The three per-event bits live in bitmaps of 64 events with ranks, so event i is rebuilt in
-// O(1) (a few popcounts) and views still index the log like a vector, by value; an iterator
-// carries a cursor, so a scan front to back reads three bits an event.
+//  - value: non-zero for few kinds (timer deadlines, blocking seconds, origins' counts) and often
+//    the same as the value before (a sleep's seconds, then its deadline at t = 0). An event whose
+//    value is not +0.0 (bit for bit: -0.0 is kept) has a bit; a side table stores the values
+//    that differ from the last one stored (a second bit).
+// The per-event bits live in bitmaps of 64 events with ranks, so event i is rebuilt in O(1) (a
+// few popcounts) and views still index the log like a vector, by value; an iterator carries a
+// cursor, so a scan front to back reads a few bits an event.
 class EventLog
 {
 public:
-    static constexpr size_t kChunkBits = 14; // 16,384 events (172 KB) a chunk
+    static constexpr size_t kChunkBits = 14; // 16,384 events (174 KB) a chunk
     static constexpr size_t kChunk = size_t(1) << kChunkBits;
 
     // operator-> of an iterator whose events are values
@@ -139,7 +141,7 @@ private:
         double t = 0;      // its t and iterationBase
         quint64 iterationBase = 0;
         quint64 steps = 0; // step bits through event i
-        size_t value = 0;  // values before event i (its value's index, if it has one)
+        size_t value = 0;  // values stored through event i (its value's index + 1, if it has one)
     };
 
 public:
@@ -220,8 +222,8 @@ public:
         const Anchor &a = m_anchors[c.anchorBase + b.anchorRank + size_t(detail::popcount64(b.anchors & upTo)) - 1];
         const quint64 steps = c.stepBase + b.stepRank + quint64(detail::popcount64(b.steps & upTo));
         double value = 0;
-        if (b.values & (upTo ^ (upTo >> 1)))
-            value = m_values[c.valueBase + b.valueRank + size_t(detail::popcount64(b.values & (upTo >> 1)))];
+        if (b.values & (upTo ^ (upTo >> 1))) // the latest value stored: it has one, so >= 1 stored
+            value = m_values[c.valueBase + b.storedRank + size_t(detail::popcount64(b.stored & upTo)) - 1];
         return {a.t, a.iterationBase + steps, value, c.subject[j], c.other[j], c.kind[j], c.flags[j]};
     }
     Event at(size_t i) const
@@ -246,6 +248,7 @@ public:
             b = {0,
                  0,
                  0,
+                 0,
                  quint16(m_anchors.size() - c.anchorBase),
                  quint16(m_steps - c.stepBase),
                  quint16(m_values.size() - c.valueBase)};
@@ -258,9 +261,13 @@ public:
             b.steps |= bit;
             ++m_steps;
         }
-        if (std::bit_cast<quint64>(e.value) != 0) {
+        if (const auto value = std::bit_cast<quint64>(e.value); value != 0) {
             b.values |= bit;
-            m_values.push_back(e.value);
+            if (value != m_lastValue) { // also the first value: m_lastValue is 0 until then
+                b.stored |= bit;
+                m_values.push_back(e.value);
+                m_lastValue = value;
+            }
         }
         c.subject[j] = e.subject;
         c.other[j] = e.other;
@@ -281,11 +288,12 @@ private:
     struct Block {
         quint64 anchors; // bit k: event k of the block starts an anchor
         quint64 steps;   // bit k: event k is one loop iteration after event k-1, same t
-        quint64 values;  // bit k: event k's value is in m_values
+        quint64 values;  // bit k: event k has a value (not +0.0), the latest in m_values
+        quint64 stored;  // bit k: event k's value is a new entry of m_values
         // the bits of the chunk's blocks before this one
         quint16 anchorRank;
         quint16 stepRank;
-        quint16 valueRank;
+        quint16 storedRank;
     };
     struct Anchor {
         double t;
@@ -344,7 +352,7 @@ private:
         c.t = a.t;
         c.iterationBase = a.iterationBase;
         c.steps = c.chunk->stepBase + c.block->stepRank + quint64(detail::popcount64(c.block->steps & upTo));
-        c.value = c.chunk->valueBase + c.block->valueRank + size_t(detail::popcount64(c.block->values & (upTo >> 1)));
+        c.value = c.chunk->valueBase + c.block->storedRank + size_t(detail::popcount64(c.block->stored & upTo));
     }
     // The cursor at event i - 1 moved to event i.
     Q_ALWAYS_INLINE void next(Cursor &c, size_t i) const
@@ -355,7 +363,7 @@ private:
             return;
         }
         const Block &b = *c.block;
-        c.value += (b.values >> (k - 1)) & 1;
+        c.value += (b.stored >> k) & 1;
         c.steps += (b.steps >> k) & 1;
         if ((b.anchors >> k) & 1) {
             const Anchor &a = m_anchors[++c.anchor];
@@ -366,7 +374,7 @@ private:
     Q_ALWAYS_INLINE Event eventAt(const Cursor &c, size_t i) const
     {
         const size_t j = i & (kChunk - 1);
-        const double value = (c.block->values >> (j & kBlockMask)) & 1 ? m_values[c.value] : 0;
+        const double value = (c.block->values >> (j & kBlockMask)) & 1 ? m_values[c.value - 1] : 0;
         return {c.t,
                 c.iterationBase + c.steps,
                 value,
@@ -384,6 +392,7 @@ private:
     quint64 m_steps = 0;         // step bits so far
     quint64 m_lastT = 0;         // the last event's t, bits
     quint64 m_lastIteration = 0; // the last event's iteration
+    quint64 m_lastValue = 0;     // the last value stored, bits
 };
 
 class Trace
