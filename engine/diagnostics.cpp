@@ -442,8 +442,9 @@ std::vector<Finding> diagnose(const Engine &engine)
     size_t snapshotAt = SIZE_MAX;
     double snapshotTime = 0;
     double endTime = 0;
-    for (size_t i = 0; i < events.size(); ++i) {
-        const Event &e = events[i];
+    size_t i = 0; // a scan by iterator: O(1) a step (EventLog's cursor), cheaper than events[i]
+    for (auto it = events.begin(), last = events.end(); it != last; ++it, ++i) {
+        const Event e = *it;
         if (e.kind == EventKind::Phase) {
             if (e.subject == 2) {
                 snapshotAt = i;

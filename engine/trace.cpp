@@ -27,6 +27,22 @@ const char *taskPhaseName(TaskPhase p)
     return "?";
 }
 
+void EventLog::addChunk()
+{
+    auto c = std::make_unique_for_overwrite<Chunk>();
+    c->anchorBase = m_anchors.size();
+    c->valueBase = m_values.size();
+    c->stepBase = m_steps;
+    m_tail = c.get();
+    m_chunks.push_back(std::move(c));
+}
+
+size_t EventLog::memoryBytes() const
+{
+    return m_chunks.size() * sizeof(Chunk) + m_chunks.capacity() * sizeof(m_chunks[0]) + m_anchors.memoryBytes()
+        + m_values.memoryBytes();
+}
+
 std::vector<TaskStateAt> Trace::statesAt(double t, size_t taskCount) const
 {
     // events are appended in time order: the prefix up to t is a binary search away

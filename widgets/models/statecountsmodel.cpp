@@ -146,8 +146,8 @@ void StateCountsModel::refresh()
         return;
 
     RowsEdit edit{m_rows, m_rows.size(), {}};
-    for (; m_read < events.size(); ++m_read) {
-        const Event &e = events[m_read];
+    for (auto it = events.begin() + std::ptrdiff_t(m_read); m_read < events.size(); ++it, ++m_read) {
+        const Event e = *it;
         const std::optional<TaskPhase> next = e.subject >= 0 ? phaseAfter(e) : std::nullopt;
         if (!next)
             continue;

@@ -53,8 +53,8 @@ bool TimelineData::refresh()
     const Loop &loop = m_engine->runtime().loop();
     const EventLog &events = loop.trace().events();
     const size_t before = m_read;
-    for (; m_read < events.size(); ++m_read)
-        read(events[m_read]);
+    for (auto it = events.begin() + std::ptrdiff_t(m_read); m_read < events.size(); ++it, ++m_read)
+        read(*it);
     const double end = std::max(m_end, loop.time());
     bool changed = m_read != before || end != m_end;
     m_end = end;
