@@ -69,7 +69,7 @@ public:
 #endif
         return ::operator new(n);
     }
-    static void release(void *p, size_t n) noexcept
+    static void release(void *p, [[maybe_unused]] size_t n) noexcept
     {
 #if !defined(__SANITIZE_ADDRESS__)
         const size_t c = (n + kStep - 1) / kStep;
