@@ -131,8 +131,12 @@ void JsonWriter::escaped(const QString &s)
     const char16_t *end = p + s.size();
     const char16_t *run = p;
     auto ascii = [this](const char16_t *from, const char16_t *to) {
-        for (const char16_t *x = from; x != to; ++x)
-            m_buf.push_back(char(*x));
+        const size_t n = size_t(to - from);
+        const size_t at = m_buf.size();
+        m_buf.resize(at + n); // one resize for the run, then plain stores
+        char *out = m_buf.data() + at;
+        for (size_t i = 0; i < n; ++i)
+            out[i] = char(from[i]);
     };
     for (; p != end; ++p) {
         const char16_t u = *p;
