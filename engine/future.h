@@ -50,6 +50,13 @@ public:
     // Future.result() of a done future without the C++ throw: the exception it would raise
     // (its traceback as result() leaves it), or nullptr when resultValue() is the result.
     ExcObj *resultError();
+    // Future.result() of a done future as a value: the exception it raises, or the result.
+    Out<Value> resultOut()
+    {
+        if (ExcObj *e = resultError())
+            return {e, {}};
+        return {nullptr, m_result};
+    }
     ExcObj *exception(); // Future.exception(): raises when cancelled
     ExcObj *makeCancelledError();
 
@@ -199,9 +206,7 @@ struct FutureAwaiter {
     {
         if (ExcObj *e = task->takeSent())
             return {e, {}};
-        if (ExcObj *e = fut->resultError())
-            return {e, {}};
-        return {nullptr, fut->resultValue()};
+        return fut->resultOut();
     }
 };
 

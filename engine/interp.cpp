@@ -324,14 +324,6 @@ void Interp::raiseNoAttribute(const Value &v, const char *attr)
 
 // ---------------------------------------------------------------- calls
 
-// Future.result() as a value: its exception, or its result.
-Out<Value> resultOf(Future *f)
-{
-    if (ExcObj *e = f->resultError())
-        return {e, {}};
-    return {nullptr, f->resultValue()};
-}
-
 Co<Value> Interp::callNode(Task *task, Coro coro, int depth)
 {
     const Node &node = m_rt.graph().nodes[size_t(coro.node)];
@@ -772,7 +764,7 @@ Co<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame *lf)
         Future *fut = ensureFuture(item);
         lf->held.push_back(Value::object(fut));
         if (fut->done())
-            co_return resultOf(fut);
+            co_return fut->resultOut();
         const Out<Unit> k = co_await cancelAndWait(c, fut);
         if (k.exc)
             co_return Raise{k.exc};
@@ -805,7 +797,7 @@ Co<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame *lf)
         co_return Raise{w.exc};
     ExcObj *cancelled = w.exc;
     if (fut->done())
-        co_return resultOf(fut);
+        co_return fut->resultOut();
     fut->removeDoneCallback(cb);
     const Out<Unit> k = co_await cancelAndWait(c, fut);
     if (k.exc)
@@ -892,7 +884,7 @@ Co<Value> Interp::opAsCompleted(Ctx &c, const Step &st)
         else if (!got.value)
             r.exc = m_rt.newExc(QStringLiteral("TimeoutError"));
         else
-            r = resultOf(got.value);
+            r = got.value->resultOut();
         if (r.exc) {
             r.exc->addFrame(lf);
             co_return Raise{r.exc}; // `_r` stays bound in the frame

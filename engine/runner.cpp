@@ -887,7 +887,7 @@ bool runAndWrite(const Graph &graph, QIODevice &out, FileRunResult::Stats *stats
         stats->tasks = engine->runtime().tasks.size();
         stats->events = engine->runtime().loop().trace().size();
     }
-    const bool ok = w.flush();
+    const bool ok = w.ok(); // writeOutcome flushed it
 #if !defined(__SANITIZE_ADDRESS__)
     if (atEnd == AtEnd::LeaveToExit)
         (void)engine.release(); // the process exits next (runner.h)

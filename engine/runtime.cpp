@@ -264,33 +264,12 @@ void Runtime::collect(bool endOfEntry)
     }
 }
 
-void Runtime::markGarbage()
+namespace {
+// Which of a collection's garbage the cycle collector frees: what a reference cycle among it
+// reaches (inCycle[i] for garbage[i], whose scratch is i); the rest reference counting frees.
+std::vector<char> reachedFromCycles(const std::vector<Object *> &garbage, uint32_t epoch)
 {
-    // The garbage of this collection: what no root reaches and no earlier collection found.
-    // CPython frees most of it by reference counting the moment it becomes unreachable; only
-    // what a reference cycle keeps alive waits for the cycle collector. Which one freed a
-    // future decides how its "exception was never retrieved" is reported.
-    std::vector<Object *> garbage;
-    for (Object *o : m_loop.arena()) {
-        if (!o->dead && o->markEpoch != m_epoch) {
-            o->scratch = int32_t(garbage.size());
-            garbage.push_back(o);
-        }
-    }
     const size_t n = garbage.size();
-    // Which of them the cycle collector frees matters only for a named future (how its
-    // "exception was never retrieved" names it); without one, the cycles need not be found.
-    const bool namedFuture = std::any_of(garbage.begin(), garbage.end(), [](const Object *o) {
-        return o->kind == ObjKind::Future && static_cast<const Future *>(o)->named;
-    });
-    if (!namedFuture) {
-        for (Object *o : garbage) {
-            o->dead = true;
-            o->diedInCycle = false;
-            o->scratch = -1;
-        }
-        return;
-    }
     // The edges among the garbage, in one array: adjacency of i is edges[first[i] .. first[i + 1])
     std::vector<size_t> first(n + 1, 0);
     std::vector<int32_t> edges;
@@ -301,7 +280,7 @@ void Runtime::markGarbage()
         Tracer tr = Tracer::edges(out);
         garbage[i]->trace(tr);
         for (Object *x : out) {
-            if (!x->dead && x->markEpoch != m_epoch && x->scratch >= 0 && size_t(x->scratch) < n
+            if (!x->dead && x->markEpoch != epoch && x->scratch >= 0 && size_t(x->scratch) < n
                 && garbage[size_t(x->scratch)] == x)
                 edges.push_back(x->scratch);
         }
@@ -382,9 +361,32 @@ void Runtime::markGarbage()
             }
         }
     }
-    for (size_t i = 0; i < n; ++i) {
+    return inCycle;
+}
+} // namespace
+
+void Runtime::markGarbage()
+{
+    // The garbage of this collection: what no root reaches and no earlier collection found.
+    // CPython frees most of it by reference counting the moment it becomes unreachable; only
+    // what a reference cycle keeps alive waits for the cycle collector. Which one freed a
+    // future decides how its "exception was never retrieved" is reported.
+    std::vector<Object *> garbage;
+    for (Object *o : m_loop.arena()) {
+        if (!o->dead && o->markEpoch != m_epoch) {
+            o->scratch = int32_t(garbage.size());
+            garbage.push_back(o);
+        }
+    }
+    // Which of them the cycle collector frees matters only for a named future (how its
+    // "exception was never retrieved" names it); without one, the cycles need not be found.
+    const bool namedFuture = std::any_of(garbage.begin(), garbage.end(), [](const Object *o) {
+        return o->kind == ObjKind::Future && static_cast<const Future *>(o)->named;
+    });
+    const std::vector<char> inCycle = namedFuture ? reachedFromCycles(garbage, m_epoch) : std::vector<char>();
+    for (size_t i = 0; i < garbage.size(); ++i) {
         garbage[i]->dead = true;
-        garbage[i]->diedInCycle = inCycle[i] != 0;
+        garbage[i]->diedInCycle = !inCycle.empty() && inCycle[i] != 0;
         garbage[i]->scratch = -1;
     }
 }
