@@ -521,7 +521,7 @@ bool Interp::execSimple(Ctx &c, const Step &st, ExcObj **raised)
     case Op::Cancel: {
         Value t = read(c, st.targetRef);
         const OptMsg msg = st.hasMessage ? OptMsg(st.message) : std::nullopt;
-        if (t.kind == Value::Kind::Tuple && t.items->size() == 2) {
+        if (t.kind == Value::Kind::Tuple && t.items->size() == 2 && (*t.items)[1].isSeq()) {
             // a wait() result: cancel what is still in its pending set, in creation order
             std::vector<Future *> pending;
             for (const Value &x : *(*t.items)[1].items) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <vector>
 
 namespace ascope {
@@ -21,22 +22,68 @@ class Task;
 
 enum class ObjKind : quint8 { Future, Task, Exception, Frame, Handle, Helper };
 
-// A value a graph variable can hold: JSON-like data or a reference to a heap object.
+// A value a graph variable can hold: JSON-like data or a reference to a heap object. 40 bytes:
+// every frame local, future result, handle argument and coroutine frame holds some, so the
+// scalars share one word and a string shares its storage with a sequence's items; only the
+// member `kind` names is valid.
 struct Value {
     enum class Kind : quint8 { None, Bool, Int, Double, Str, List, Tuple, Set, Obj };
+    using Items = std::shared_ptr<const std::vector<Value>>;
     Kind kind = Kind::None;
-    bool b = false;
-    qint64 i = 0;
-    double d = 0;
-    QString s;
-    std::shared_ptr<const std::vector<Value>> items; // List, Tuple, Set (Set kept in creation order)
-    Object *obj = nullptr;
+    union {
+        bool b;
+        qint64 i = 0;
+        double d;
+        Object *obj; // Obj
+    };
+    union {
+        QString s;             // Str
+        Items items;           // List, Tuple, Set (Set kept in creation order)
+        void *noHeavy[3] = {}; // neither (zeroed: no compiler sees it uninitialised)
+    };
+    static_assert(sizeof(QString) <= sizeof(noHeavy) && sizeof(Items) <= sizeof(noHeavy));
+
+    Value() noexcept { }
+    Value(const Value &o)
+        : kind(o.kind)
+        , i(o.i)
+    {
+        copyHeavy(o);
+    }
+    Value(Value &&o) noexcept
+        : kind(o.kind)
+        , i(o.i)
+    {
+        moveHeavy(std::move(o));
+    }
+    Value &operator=(const Value &o)
+    {
+        if (this != &o) {
+            destroyHeavy();
+            kind = o.kind;
+            i = o.i;
+            copyHeavy(o);
+        }
+        return *this;
+    }
+    Value &operator=(Value &&o) noexcept
+    {
+        if (this != &o) {
+            destroyHeavy();
+            kind = o.kind;
+            i = o.i;
+            moveHeavy(std::move(o));
+        }
+        return *this;
+    }
+    ~Value() { destroyHeavy(); }
 
     static Value none() { return {}; }
     static Value boolean(bool v)
     {
         Value x;
         x.kind = Kind::Bool;
+        x.i = 0;
         x.b = v;
         return x;
     }
@@ -58,7 +105,7 @@ struct Value {
     {
         Value x;
         x.kind = Kind::Str;
-        x.s = v;
+        new (&x.s) QString(v);
         return x;
     }
     static Value object(Object *o)
@@ -74,9 +121,10 @@ struct Value {
     {
         Value x;
         x.kind = k;
-        x.items = std::make_shared<const std::vector<Value>>(std::move(v));
+        new (&x.items) Items(std::make_shared<const std::vector<Value>>(std::move(v)));
         return x;
     }
+    bool isSeq() const { return kind == Kind::List || kind == Kind::Tuple || kind == Kind::Set; }
     bool isNone() const { return kind == Kind::None; }
     bool isNumber() const { return kind == Kind::Int || kind == Kind::Double; }
     double number() const { return kind == Kind::Int ? double(i) : d; }
@@ -84,7 +132,31 @@ struct Value {
     ExcObj *exception() const;
     // Python's type name of the value (for TypeError messages).
     QString typeName() const;
+
+private:
+    void copyHeavy(const Value &o)
+    {
+        if (kind == Kind::Str)
+            new (&s) QString(o.s);
+        else if (isSeq())
+            new (&items) Items(o.items);
+    }
+    void moveHeavy(Value &&o) noexcept
+    {
+        if (kind == Kind::Str)
+            new (&s) QString(std::move(o.s));
+        else if (isSeq())
+            new (&items) Items(std::move(o.items));
+    }
+    void destroyHeavy() noexcept
+    {
+        if (kind == Kind::Str)
+            s.~QString();
+        else if (isSeq())
+            items.~Items();
+    }
 };
+static_assert(sizeof(Value) == 40);
 
 // Visits references during a collection's mark phase.
 class Tracer

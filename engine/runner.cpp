@@ -382,7 +382,7 @@ bool Engine::inject(Injection in, QString *error)
             break;
         case Injection::Kind::Drop: {
             for (size_t i = 0; i < rt.globals.size(); ++i) {
-                if (rt.globals[i].obj == target)
+                if (rt.globals[i].kind == Value::Kind::Obj && rt.globals[i].obj == target)
                     rt.globals[i] = Value::none();
             }
             for (Object *o : loop.arena()) {
