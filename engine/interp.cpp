@@ -49,6 +49,80 @@ private:
     size_t m_n;
 };
 
+class Interp;
+struct Ctx;
+
+// What an awaiting statement waits on, set up before it suspends (Interp::prepareAwait): a
+// future held on the frame's evaluation stack for the await (`await fut`; sleep()'s future,
+// whose timer its `finally` cancels), a bare yield (sleep(0)), or the coroutine of a statement
+// with more to do (gather, wait, wait_for, a node call, ...). An awaiter in the statement's
+// coroutine frame, not a coroutine of its own: one frame less for every task waiting in a
+// sleep or an await, and none made and freed for each of them.
+class StepAwait
+{
+public:
+    StepAwait(Interp &in, Ctx &c, const Step &st);
+    ~StepAwait()
+    {
+        if (m_timer && !m_task->tearingDown()) {
+            m_loop->cancelHandle(m_timer); // sleep()'s finally: h.cancel()
+            m_loop->release(m_timer);      // sleep() held the only reference to it
+        }
+        if (m_fut)
+            m_frame->held.resize(m_heldAt);
+    }
+    StepAwait(const StepAwait &) = delete;
+    StepAwait &operator=(const StepAwait &) = delete;
+
+    void holdFuture(Future *f)
+    {
+        m_fut = f;
+        m_heldAt = m_frame->held.size();
+        m_frame->held.push_back(Value::object(f));
+    }
+    void cancelInFinally(Loop *loop, Handle *timer)
+    {
+        m_loop = loop;
+        m_timer = timer;
+    }
+    void yieldThen(Value result)
+    {
+        m_yield = true;
+        m_result = std::move(result);
+    }
+    void child(Co<Value> co) { m_child.emplace(std::move(co)); }
+
+    bool await_ready() const noexcept { return m_fut && m_fut->done(); } // Future.__await__
+    bool await_suspend(std::coroutine_handle<> h)
+    {
+        if (m_child)
+            return m_child->await_suspend(h);
+        m_task->suspendOn(m_fut, h); // no future: a bare yield
+        return true;
+    }
+    Out<Value> await_resume()
+    {
+        if (m_child)
+            return m_child->await_resume();
+        if (ExcObj *e = m_task->takeSent())
+            return {e, {}};
+        if (m_yield)
+            return {nullptr, std::move(m_result)};
+        return m_fut->resultOut();
+    }
+
+private:
+    Task *m_task;
+    Frame *m_frame;
+    Future *m_fut = nullptr;
+    size_t m_heldAt = 0;
+    Loop *m_loop = nullptr;
+    Handle *m_timer = nullptr;
+    bool m_yield = false;
+    Value m_result;
+    std::optional<Co<Value>> m_child;
+};
+
 // A library coroutine's frame (wait_for, wait, as_completed) on the task's frame stack.
 class FramePush
 {
@@ -113,6 +187,8 @@ constexpr int kMaxDepth = 990; // CPython's recursion limit is 1000 frames
 
 class Interp
 {
+    friend class StepAwait;
+
 public:
     explicit Interp(Runtime &rt)
         : m_rt(rt)
@@ -129,7 +205,6 @@ private:
     // A statement that never suspends: true for `return`; *raised is set for raise/reraise.
     bool execSimple(Ctx &c, const Step &st, ExcObj **raised);
     Co<Value> opHang(Ctx &c);
-    Co<Value> opSleep(Ctx &c, const Step &st);
     Co<Value> opGather(Ctx &c, const Step &st);
     Co<Value> opWait(Ctx &c, const Step &st);
     Co<Value> opWaitFor(Ctx &c, const Step &st);
@@ -163,6 +238,8 @@ private:
     Coro makeCoro(Ctx &c, const ChildExpr &ch);
     std::vector<Item> evalChildren(Ctx &c, const std::vector<ChildExpr> &children, bool asTasks);
     Item evalTarget(Ctx &c, const ChildExpr &ch);
+    // Sets up what an awaiting statement waits on (see StepAwait).
+    void prepareAwait(StepAwait &a, Ctx &c, const Step &st);
     Future *ensureFuture(Item &item);
     ExcObj *makeException(Ctx &c, const QString &type, const OptMsg &msg);
     [[noreturn]] void raiseNoAttribute(const Value &v, const char *attr);
@@ -393,7 +470,7 @@ Co<Flow> Interp::execBlock(Ctx &c, const std::vector<Step> &steps)
         case Op::Shield:
         case Op::AsCompleted:
         case Op::Hang: {
-            const Out<Value> v = co_await execAwaiting(c, st);
+            const Out<Value> v = co_await StepAwait(*this, c, st);
             if (v.exc)
                 co_return Raise{v.exc};
             if (st.as && st.op != Op::Hang)
@@ -419,10 +496,6 @@ Co<Value> Interp::execAwaiting(Ctx &c, const Step &st)
     // Not a coroutine: hands out the statement's own coroutine (what evaluating its arguments
     // raises is raised here, at the statement, as before it suspends).
     switch (st.op) {
-    case Op::Sleep:
-        return opSleep(c, st);
-    case Op::Await:
-        return awaitItem(c, evalTarget(c, st.target));
     case Op::Gather:
         return opGather(c, st);
     case Op::Wait:
@@ -592,35 +665,44 @@ Co<Flow> Interp::execCompound(Ctx &c, const Step &st)
     }
 }
 
-Co<Value> Interp::opSleep(Ctx &c, const Step &st)
+StepAwait::StepAwait(Interp &in, Ctx &c, const Step &st)
+    : m_task(c.task)
+    , m_frame(c.frame)
 {
-    // as tasks.py sleep
-    const double delay = number(c, st.seconds);
-    Value result = st.hasValue ? eval(c, st.value) : Value::none();
-    if (delay <= 0) {
-        const Out<Unit> y = co_await YieldAwaiter{c.task};
-        if (y.exc)
-            co_return Raise{y.exc};
-        co_return result;
-    }
-    Future *fut = m_rt.createFuture({}, FutureOrigin::Sleep, delay);
-    Handle *h = m_loop.callLater(delay, {fut, TagSetResultUnlessCancelled}, fut, result);
-    Hold hold(c.frame, Value::object(fut));
-    // finally: h.cancel() (also when the await raises); sleep() held the only reference to h.
-    // A coroutine unwound at teardown runs no Python code.
-    struct CancelTimer {
-        Loop &loop;
-        Handle *h;
-        Task *t;
-        ~CancelTimer()
-        {
-            if (!t->tearingDown()) {
-                loop.cancelHandle(h);
-                loop.release(h);
-            }
+    in.prepareAwait(*this, c, st);
+}
+
+void Interp::prepareAwait(StepAwait &a, Ctx &c, const Step &st)
+{
+    // What evaluating the arguments raises is raised at the statement, before anything is held.
+    if (st.op == Op::Sleep) {
+        // as tasks.py sleep
+        const double delay = number(c, st.seconds);
+        Value result = st.hasValue ? eval(c, st.value) : Value::none();
+        if (delay <= 0) {
+            a.yieldThen(std::move(result));
+            return;
         }
-    } finallyCancel{m_loop, h, c.task};
-    co_return co_await FutureAwaiter{c.task, fut};
+        Future *fut = m_rt.createFuture({}, FutureOrigin::Sleep, delay);
+        Handle *h = m_loop.callLater(delay, {fut, TagSetResultUnlessCancelled}, fut, std::move(result));
+        a.holdFuture(fut);
+        a.cancelInFinally(&m_loop, h);
+        return;
+    }
+    if (st.op == Op::Await) {
+        Item item = evalTarget(c, st.target);
+        if (item.isCoro) {
+            a.child(callNode(c.task, item.coro, c.depth + 1));
+            return;
+        }
+        Future *f = item.value.future();
+        if (!f)
+            m_rt.raise(QStringLiteral("TypeError"),
+                       QStringLiteral("object %1 can't be used in 'await' expression").arg(item.value.typeName()));
+        a.holdFuture(f);
+        return;
+    }
+    a.child(execAwaiting(c, st));
 }
 
 Co<Value> Interp::opGather(Ctx &c, const Step &st)
