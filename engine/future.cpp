@@ -23,7 +23,7 @@ bool Future::futureCancel(const OptMsg &msg)
     if (m_state != State::Pending)
         return false;
     m_state = State::Cancelled;
-    m_cancelMessage = msg;
+    setCancelMessage(msg);
     scheduleCallbacks();
     return true;
 }
@@ -145,7 +145,8 @@ void Future::setException(ExcObj *e)
     if (m_state != State::Pending)
         rt->raise(QStringLiteral("InvalidStateError"), stateName(m_state) + u": " + futureRepr(*this));
     m_exc = e;
-    m_excTb = e->traceback;
+    if (!e->traceback.empty() || m_cold)
+        cold().excTb = e->traceback;
     m_state = State::Finished;
     scheduleCallbacks();
     m_logTraceback = true;
@@ -153,12 +154,9 @@ void Future::setException(ExcObj *e)
 
 ExcObj *Future::makeCancelledError()
 {
-    if (m_cancelledExc) {
-        ExcObj *e = m_cancelledExc;
-        m_cancelledExc = nullptr;
-        return e;
-    }
-    return rt->newExc(QStringLiteral("CancelledError"), m_cancelMessage);
+    if (m_cold && m_cold->cancelledExc)
+        return std::exchange(m_cold->cancelledExc, nullptr);
+    return rt->newExc(QStringLiteral("CancelledError"), cancelMessage());
 }
 
 Value Future::result()
@@ -179,7 +177,11 @@ ExcObj *Future::resultError()
         rt->raise(QStringLiteral("InvalidStateError"), QStringLiteral("Result is not ready."));
     m_logTraceback = false;
     if (m_exc) {
-        m_exc->traceback = m_excTb; // raise exc.with_traceback(self._exception_tb)
+        // raise exc.with_traceback(self._exception_tb)
+        if (m_cold)
+            m_exc->traceback = m_cold->excTb;
+        else
+            m_exc->traceback.clear();
         m_exc->addFrame(rt->libFrame(this));
         return m_exc;
     }
@@ -204,10 +206,8 @@ void Future::scheduleCallbacks()
     rt->onDone(this);
     if (m_callbacks.empty())
         return;
-    auto callbacks = std::move(m_callbacks);
-    m_callbacks.clear();
-    for (const Callback &cb : callbacks)
-        rt->loop().callSoon(cb, this);
+    const CallbackList callbacks = std::exchange(m_callbacks, {});
+    callbacks.forEach([this](const Callback &cb) { rt->loop().callSoon(cb, this); });
 }
 
 void Future::addDoneCallback(Callback cb)
@@ -220,9 +220,7 @@ void Future::addDoneCallback(Callback cb)
 
 int Future::removeDoneCallback(Callback cb)
 {
-    const auto before = m_callbacks.size();
-    std::erase(m_callbacks, cb);
-    return int(before - m_callbacks.size());
+    return m_callbacks.erase(cb);
 }
 
 void Future::fire(Handle &h)
@@ -243,12 +241,13 @@ void Future::fire(Handle &h)
 
 void Future::trace(Tracer &t) const
 {
-    for (const Callback &cb : m_callbacks)
-        t.visit(cb.target);
+    m_callbacks.forEach([&t](const Callback &cb) { t.visit(cb.target); });
     t.visit(m_result);
     t.visit(m_exc);
-    t.visitAll(m_excTb);
-    t.visit(m_cancelledExc);
+    if (m_cold) {
+        t.visitAll(m_cold->excTb);
+        t.visit(m_cold->cancelledExc);
+    }
 }
 
 // ---------------------------------------------------------------- Task (tasks.py Task)
@@ -275,7 +274,7 @@ bool Task::cancel(const OptMsg &msg)
     if (m_futWaiter && m_futWaiter->cancel(msg))
         return true;
     m_mustCancel = true;
-    m_cancelMessage = msg;
+    setCancelMessage(msg);
     return true;
 }
 
@@ -336,12 +335,12 @@ void Task::step(ExcObj *exc)
             Value result = std::exchange(m_result, Value::none());
             if (m_mustCancel) {
                 m_mustCancel = false;
-                futureCancel(m_cancelMessage);
+                futureCancel(cancelMessage());
             } else {
                 Future::setResult(result);
             }
         } else if (excIsSubclass(m_coroExc->type, QStringLiteral("CancelledError"))) {
-            m_cancelledExc = m_coroExc;
+            cold().cancelledExc = m_coroExc;
             futureCancel(std::nullopt);
         } else {
             Future::setException(m_coroExc);
@@ -361,7 +360,7 @@ void Task::step(ExcObj *exc)
             r->addDoneCallback({this, TagTaskWakeup});
             m_futWaiter = r;
             if (m_mustCancel) {
-                if (m_futWaiter->cancel(m_cancelMessage))
+                if (m_futWaiter->cancel(cancelMessage()))
                     m_mustCancel = false;
             }
         }
@@ -481,7 +480,7 @@ void GatherFuture::fire(Handle &h)
             last = c;
             if (c->cancelled()) {
                 results.push_back(Value::object(
-                    rt->newExc(QStringLiteral("CancelledError"), c->m_cancelMessage.value_or(QString()))));
+                    rt->newExc(QStringLiteral("CancelledError"), c->cancelMessage().value_or(QString()))));
             } else if (ExcObj *e = c->exception()) {
                 results.push_back(Value::object(e));
             } else {

@@ -31,6 +31,55 @@ enum CallbackTag : int {
     TagFirstHelperTag = 100,     // helpers (gather, wait, ...) use tags from here
 };
 
+// A future's done callbacks, in the order added: nearly always one (the task awaiting it), kept
+// inline; more go to a vector made for them.
+class CallbackList
+{
+public:
+    bool empty() const { return m_n == 0; }
+    void push_back(Callback cb)
+    {
+        if (m_n++ == 0) {
+            m_first = cb;
+            return;
+        }
+        if (!m_more)
+            m_more = std::make_unique<std::vector<Callback>>();
+        m_more->push_back(cb);
+    }
+    // Removes every callback equal to cb; how many there were.
+    int erase(Callback cb)
+    {
+        if (m_n == 0)
+            return 0;
+        const int before = m_n;
+        if (m_more)
+            m_n -= int(std::erase(*m_more, cb));
+        if (m_first == cb) {
+            --m_n;
+            if (m_n > 0) {
+                m_first = m_more->front();
+                m_more->erase(m_more->begin());
+            }
+        }
+        return before - m_n;
+    }
+    template<typename F> void forEach(F &&f) const
+    {
+        if (m_n == 0)
+            return;
+        f(m_first);
+        if (m_more)
+            for (const Callback &cb : *m_more)
+                f(cb);
+    }
+
+private:
+    Callback m_first;
+    int m_n = 0;
+    std::unique_ptr<std::vector<Callback>> m_more;
+};
+
 class Future : public Listener
 {
 public:
@@ -83,11 +132,31 @@ protected:
     State m_state = State::Pending;
     Value m_result;
     ExcObj *m_exc = nullptr;
-    std::vector<Frame *> m_excTb; // _exception_tb
-    OptMsg m_cancelMessage;
-    ExcObj *m_cancelledExc = nullptr;
+    // What few futures need, made when first needed.
+    struct Cold {
+        std::vector<Frame *> excTb; // _exception_tb
+        OptMsg cancelMessage;
+        ExcObj *cancelledExc = nullptr;
+    };
+    Cold &cold()
+    {
+        if (!m_cold)
+            m_cold = std::make_unique<Cold>();
+        return *m_cold;
+    }
+    const OptMsg &cancelMessage() const
+    {
+        static const OptMsg none;
+        return m_cold ? m_cold->cancelMessage : none;
+    }
+    void setCancelMessage(const OptMsg &msg)
+    {
+        if (msg || m_cold)
+            cold().cancelMessage = msg;
+    }
     bool m_logTraceback = false;
-    std::vector<Callback> m_callbacks;
+    CallbackList m_callbacks;
+    std::unique_ptr<Cold> m_cold;
 
     friend class Task;
     friend class GatherFuture;
