@@ -30,6 +30,13 @@ struct Item {
     Value value;
 };
 
+// Frees a container a statement no longer needs before it suspends (its coroutine frame keeps
+// every local until the statement ends: the 10,000 children of a gather among them).
+template<typename C> void releaseNow(C &c)
+{
+    C().swap(c);
+}
+
 // Keeps a value on a frame's evaluation stack for the duration of a statement.
 class Hold
 {
@@ -742,6 +749,7 @@ Co<Value> Interp::opGather(Ctx &c, const Step &st)
         g->outerReady = true;
         outer = g;
     }
+    releaseNow(items);
     if (!st.await) {
         m_rt.nameFuture(outer, st.as ? varName(c, *st.as) : QStringLiteral("gather"));
         co_return Value::object(outer);
@@ -763,6 +771,8 @@ Co<Value> Interp::opWait(Ctx &c, const Step &st)
         if (it.value.kind != Value::Kind::Obj || inSet.insert(it.value.obj).second)
             fs.push_back(it.value);
     }
+    releaseNow(items);
+    releaseNow(inSet);
     Frame *lf = m_rt.newFrame();
     FramePush fp(c.task, lf);
     Future *waiter = m_rt.createFuture({}, FutureOrigin::Wait, double(fs.size()));
@@ -947,6 +957,8 @@ Co<Value> Interp::opAsCompleted(Ctx &c, const Step &st)
         if (inTodo.insert(f).second)
             s->todo.push_back(f);
     }
+    releaseNow(items);
+    releaseNow(inTodo);
     for (Future *f : s->todo)
         f->addDoneCallback({s, TagAsCompletedDone});
     s->given = s->todo;
@@ -997,7 +1009,8 @@ Co<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
             ts.push_back(Value::object(t));
         }
     }
-    const Value tsList = Value::seq(Value::Kind::List, ts);
+    const Value tsList = Value::seq(Value::Kind::List, std::move(ts));
+    releaseNow(ts);
     c.frame->setTemp(&st, tsList); // `_ts`
     Out<Flow> body = co_await execBlock(c, st.body);
     ExcObj *bodyExc = body.exc;
@@ -1020,7 +1033,7 @@ Co<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
         co_return std::move(body.value);
     if (st.as) {
         std::vector<Value> results;
-        for (const Value &t : ts)
+        for (const Value &t : *tsList.items)
             results.push_back(t.future()->result());
         write(c, *st.as, Value::seq(Value::Kind::List, std::move(results)));
     }
