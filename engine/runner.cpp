@@ -621,7 +621,9 @@ void Engine::customEvent(QEvent *e)
     QElapsedTimer clock;
     clock.start();
     bool more = true;
-    while (more && clock.elapsed() < 8) {
+    unsigned n = 0;
+    // 8 ms a batch; the clock read every 32 iterations (reading it was 5% of a run)
+    while (more && ((++n & 31) != 0 || clock.elapsed() < 8)) {
         if (m_realTime) {
             // Virtual time may not run ahead of the wall clock (times the speed factor).
             const double allowed = m_virtualBase + double(m_wall.nsecsElapsed()) * 1e-9 * m_speed;

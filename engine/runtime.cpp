@@ -10,6 +10,7 @@ Runtime::Runtime(std::shared_ptr<const Graph> graph)
 {
     globals.resize(m_graph->globalNames.size());
     globalBound.assign(m_graph->globalNames.size(), false);
+    m_nodeNameCount.assign(m_graph->nodes.size(), nullptr);
 }
 
 Runtime::~Runtime()
@@ -17,11 +18,15 @@ Runtime::~Runtime()
     teardown();
 }
 
+// The k-th object named `base`: "base", "base#2", ...
+static QString numbered(const QString &base, int k)
+{
+    return k == 1 ? base : base + u'#' + QString::number(k);
+}
+
 QString Runtime::uniqueName(const QString &base)
 {
-    int &k = m_nameCounts[base];
-    ++k;
-    return k == 1 ? base : base + u'#' + QString::number(k);
+    return numbered(base, ++m_nameCounts[base]);
 }
 
 static void collectAssigned(const std::vector<Step> &steps, std::vector<char> &out)
@@ -91,7 +96,11 @@ Task *Runtime::createTask(int node, Frame *frame, int taskGroup)
     const Node &n = m_graph->nodes[size_t(node)];
     auto *t = m_loop.make<Task>(this, node, frame);
     t->created = m_loop.time();
-    t->name = uniqueName(n.id);
+    // uniqueName(n.id), its counter looked up once per node
+    int *&count = m_nodeNameCount[size_t(node)];
+    if (!count)
+        count = &m_nameCounts[n.id];
+    t->name = numbered(n.id, ++*count);
     t->index = int(tasks.size());
     t->id = int(futures.size());
     t->createdInShutdown = (phase != Phase::Run);

@@ -9,6 +9,7 @@
 #include <QJsonValue>
 
 #include <memory>
+#include <unordered_map>
 
 namespace ascope {
 
@@ -115,7 +116,8 @@ private:
 
     std::shared_ptr<const Graph> m_graph;
     Loop m_loop;
-    QHash<QString, int> m_nameCounts;
+    std::unordered_map<QString, int> m_nameCounts; // node-based: a node's counter stays put
+    std::vector<int *> m_nodeNameCount;            // by node: its entry of m_nameCounts
     uint32_t m_epoch = 0;
     std::vector<char> m_reachable;             // by future id, from the last collection
     std::vector<std::vector<char>> m_assigned; // per node: locals bound (to None) at entry
