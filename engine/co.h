@@ -12,6 +12,8 @@
 // moc reads engine.h, which includes this; it cannot parse the standard library's concepts.
 #ifndef Q_MOC_RUN
 
+#include "arena.h"
+
 #include <coroutine>
 #include <cstddef>
 #include <exception>
@@ -45,7 +47,8 @@ template<typename T> struct Out {
 
 namespace detail {
 
-// Free lists of coroutine frames by size class (64-byte steps up to 2 KiB); larger frames and
+// Free lists of coroutine frames by size class (64-byte steps up to 2 KiB), carved out of an
+// arena; larger frames and
 // sanitizer builds (which must see every use after free) use operator new.
 class FramePool
 {
@@ -64,7 +67,7 @@ public:
                 list.pop_back();
                 return p;
             }
-            return ::operator new(c *kStep);
+            return lists().arena.allocate(c * kStep, alignof(std::max_align_t));
         }
 #endif
         return ::operator new(n);
@@ -76,11 +79,9 @@ public:
         if (c < kClasses) {
             try {
                 lists()[c].push_back(p);
-                return;
-            } catch (...) {
-                ::operator delete(p);
-                return;
+            } catch (...) { // the frame stays in the arena, unused
             }
+            return;
         }
 #endif
         ::operator delete(p);
@@ -88,15 +89,9 @@ public:
 
 private:
     struct Lists {
+        BlockArena arena; // the frames of the size classes, free or in use
         std::vector<void *> v[kClasses];
         std::vector<void *> &operator[](size_t i) { return v[i]; }
-        ~Lists()
-        {
-            for (auto &l : v) {
-                for (void *p : l)
-                    ::operator delete(p);
-            }
-        }
     };
     static Lists &lists()
     {

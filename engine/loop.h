@@ -2,13 +2,13 @@
 // ordered exactly like CPython's heapq, virtual or real time), driven by the Qt event loop.
 #pragma once
 
+#include "arena.h"
 #include "objects.h"
 #include "trace.h"
 
 #include <QObject>
 
 #include <deque>
-#include <memory_resource>
 #include <optional>
 #include <type_traits>
 
@@ -168,7 +168,7 @@ private:
     Task *m_current = nullptr;
     Handle *m_currentHandle = nullptr;
     Trace m_trace;
-    std::pmr::monotonic_buffer_resource m_pool{size_t(1) << 16};
+    BlockArena m_pool;
     std::vector<Object *> m_arena;       // every object made, in creation order
     std::vector<Handle *> m_freeHandles; // in the arena, ready for reuse
 };

@@ -1,0 +1,40 @@
+// Memory for objects that live as long as a run (or the process), carved out of blocks that
+// double in size up to 64 MiB: no malloc and free per object.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace ascope {
+
+class BlockArena
+{
+public:
+    BlockArena() = default;
+    ~BlockArena();
+    BlockArena(const BlockArena &) = delete;
+    BlockArena &operator=(const BlockArena &) = delete;
+
+    void *allocate(size_t n, size_t align)
+    {
+        uintptr_t p = (m_cur + align - 1) & ~uintptr_t(align - 1);
+        if (p + n > m_end || m_cur == 0) {
+            refill(n + align);
+            p = (m_cur + align - 1) & ~uintptr_t(align - 1);
+        }
+        m_cur = p + n;
+        return reinterpret_cast<void *>(p);
+    }
+
+private:
+    void refill(size_t atLeast);
+
+    uintptr_t m_cur = 0;
+    uintptr_t m_end = 0;
+    size_t m_next = size_t(1) << 16; // blocks grow from 64 KiB (a small run stays small)
+    std::vector<void *> m_blocks;
+};
+
+} // namespace ascope
