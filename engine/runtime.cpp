@@ -380,22 +380,29 @@ void Runtime::markGarbage()
     // CPython frees most of it by reference counting the moment it becomes unreachable; only
     // what a reference cycle keeps alive waits for the cycle collector. Which one freed a
     // future decides how its "exception was never retrieved" is reported.
+    // One pass over the arena in the common case: the garbage is marked dead as it is found.
     std::vector<Object *> garbage;
+    bool namedFuture = false;
     for (Object *o : m_loop.arena()) {
         if (!o->dead && o->markEpoch != m_epoch) {
-            o->scratch = int32_t(garbage.size());
+            o->dead = true;
+            o->diedInCycle = false;
             garbage.push_back(o);
+            namedFuture = namedFuture || (o->kind == ObjKind::Future && static_cast<const Future *>(o)->named);
         }
     }
     // Which of them the cycle collector frees matters only for a named future (how its
     // "exception was never retrieved" names it); without one, the cycles need not be found.
-    const bool namedFuture = std::any_of(garbage.begin(), garbage.end(), [](const Object *o) {
-        return o->kind == ObjKind::Future && static_cast<const Future *>(o)->named;
-    });
-    const std::vector<char> inCycle = namedFuture ? reachedFromCycles(garbage, m_epoch) : std::vector<char>();
+    if (!namedFuture)
+        return;
+    for (size_t i = 0; i < garbage.size(); ++i) {
+        garbage[i]->dead = false; // what reachedFromCycles tells from earlier collections' garbage
+        garbage[i]->scratch = int32_t(i);
+    }
+    const std::vector<char> inCycle = reachedFromCycles(garbage, m_epoch);
     for (size_t i = 0; i < garbage.size(); ++i) {
         garbage[i]->dead = true;
-        garbage[i]->diedInCycle = !inCycle.empty() && inCycle[i] != 0;
+        garbage[i]->diedInCycle = inCycle[i] != 0;
         garbage[i]->scratch = -1;
     }
 }
