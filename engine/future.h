@@ -120,8 +120,8 @@ public:
     bool logTraceback() const { return m_logTraceback; }
 
     Runtime *rt;
-    int id = -1;  // index in Runtime::futures (every future and task)
     QString name; // named futures (future steps, hang, await:false gather/shield)
+    int id = -1;  // index in Runtime::futures (every future and task)
     bool named = false;
     bool pyFuture = true; // _PyFuture (vs the C Future of gather's outer): only naming differs
 
@@ -130,6 +130,7 @@ protected:
     void scheduleCallbacks();
 
     State m_state = State::Pending;
+    bool m_logTraceback = false;
     Value m_result;
     ExcObj *m_exc = nullptr;
     // What few futures need, made when first needed.
@@ -137,6 +138,7 @@ protected:
         std::vector<Frame *> excTb; // _exception_tb
         OptMsg cancelMessage;
         ExcObj *cancelledExc = nullptr;
+        std::vector<Handle **> deadlines; // Task::deadlines()
     };
     Cold &cold()
     {
@@ -154,7 +156,6 @@ protected:
         if (msg || m_cold)
             cold().cancelMessage = msg;
     }
-    bool m_logTraceback = false;
     CallbackList m_callbacks;
     std::unique_ptr<Cold> m_cold;
 
@@ -196,7 +197,7 @@ public:
     bool throwIn(ExcObj *e);
     // Deadlines of the steps the task is inside (wait_for, timeout, wait, as_completed),
     // innermost last: what a forced timeout moves to now.
-    std::vector<Handle **> deadlines;
+    std::vector<Handle **> &deadlines() { return cold().deadlines; }
 
     // Unwind the suspended coroutine (never resumed again); runs no Python code.
     void destroyCoroutine();
@@ -234,16 +235,16 @@ private:
 
     int m_numCancelsRequested = 0;
     bool m_mustCancel = false;
+    bool m_started = false;
+    bool m_coroDone = false;
+    bool m_teardown = false;
+    bool m_yieldedBare = false;
     Future *m_futWaiter = nullptr;
 
     QCoro::Task<> m_body;
     std::coroutine_handle<> m_resumeAt;
-    bool m_started = false;
-    bool m_coroDone = false;
-    bool m_teardown = false;
     ExcObj *m_coroExc = nullptr;
     Future *m_yielded = nullptr;
-    bool m_yieldedBare = false;
     ExcObj *m_sendExc = nullptr;
     Future *m_wokenBy = nullptr; // the future whose __wakeup called the running __step
 };

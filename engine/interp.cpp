@@ -159,14 +159,14 @@ class DeadlineScope
 public:
     DeadlineScope(Task *t, Handle **h)
         : m_t(t)
-        , m_n(t->deadlines.size())
+        , m_n(t->deadlines().size())
     {
-        t->deadlines.push_back(h);
+        t->deadlines().push_back(h);
     }
     ~DeadlineScope()
     {
-        if (m_t->deadlines.size() > m_n)
-            m_t->deadlines.resize(m_n);
+        if (m_t->deadlines().size() > m_n)
+            m_t->deadlines().resize(m_n);
     }
     DeadlineScope(const DeadlineScope &) = delete;
     DeadlineScope &operator=(const DeadlineScope &) = delete;

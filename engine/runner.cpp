@@ -350,7 +350,7 @@ bool Engine::inject(Injection in, QString *error)
             if (task->done())
                 return fail(QStringLiteral("'%1' is already done").arg(in.target));
             bool moved = false;
-            for (auto it = task->deadlines.rbegin(); it != task->deadlines.rend() && !moved; ++it) {
+            for (auto it = task->deadlines().rbegin(); it != task->deadlines().rend() && !moved; ++it) {
                 Handle *h = **it;
                 if (!h || h->cancelled)
                     continue;
