@@ -240,7 +240,9 @@ QString childNode(const QJsonValue &child, int *count)
 // 100,000) finds its (to, op) pairs by hash instead of a scan of the list.
 struct RelationSink {
     QList<GraphRelation> &out;
-    QHash<QString, qsizetype> index; // op '>' to -> place in out, once out is long
+    // op -> to -> place in out, once out is long (keyed by the strings as they are: no key is
+    // built per child of a fan-out)
+    QHash<QString, QHash<QString, qsizetype>> index;
 
     void add(const QString &to, const QString &op, int count)
     {
@@ -258,15 +260,15 @@ struct RelationSink {
         }
         if (index.isEmpty()) {
             for (qsizetype k = 0; k < out.size(); ++k)
-                index.insert(out[k].op + u'>' + out[k].to, k);
+                index[out[k].op].insert(out[k].to, k);
         }
-        const QString key = op + u'>' + to;
-        const auto it = index.constFind(key);
-        if (it != index.constEnd()) {
+        QHash<QString, qsizetype> &byTarget = index[op];
+        const auto it = byTarget.constFind(to);
+        if (it != byTarget.constEnd()) {
             out[*it].count += count;
             return;
         }
-        index.insert(key, out.size());
+        byTarget.insert(to, out.size());
         out.append({to, op, count});
     }
 };
