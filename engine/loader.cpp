@@ -1880,41 +1880,55 @@ QString jsonError(const QByteArray &text, const JsonReader &reader)
     return u"invalid JSON at offset "_s + QString::number(reader.errorOffset()) + u": " + reader.error();
 }
 
+// Reads and validates json, then hands the tree and the job making its QJsonObject to `done`
+// (which builds what the caller wants); the error as loadGraph words it, empty on success.
+template<typename Done> QString readValidated(const QByteArray &json, Done &&done)
+{
+    try {
+        if (json.size() > kMaxDocumentBytes)
+            return u"size: too large to load ("_s + QString::number(json.size()) + u" bytes, at most 64 MiB)";
+        if (json.startsWith("\xef\xbb\xbf")) {
+            // Python's json rejects it too ("Unexpected UTF-8 BOM").
+            return u"invalid JSON at offset 0: unexpected UTF-8 byte order mark"_s;
+        }
+        JValue root;
+        JsonReader reader(json);
+        if (!reader.read(root))
+            return jsonError(json, reader);
+        SourceJob source(json, root);
+        Validator(root).run();
+        done(root, source);
+    } catch (const Invalid &invalid) {
+        return invalid.message;
+    } catch (const std::bad_alloc &) {
+        return u"out of memory while loading the document"_s;
+    } catch (const std::exception &e) {
+        return u"cannot load the document: "_s + QString::fromLocal8Bit(e.what());
+    }
+    return QString();
+}
+
 } // namespace
 
 LoadResult loadGraph(const QByteArray &json)
 {
     LoadResult result;
-    try {
-        if (json.size() > kMaxDocumentBytes) {
-            result.error = u"size: too large to load ("_s + QString::number(json.size()) + u" bytes, at most 64 MiB)";
-            return result;
-        }
-        if (json.startsWith("\xef\xbb\xbf")) {
-            // Python's json rejects it too ("Unexpected UTF-8 BOM").
-            result.error = u"invalid JSON at offset 0: unexpected UTF-8 byte order mark"_s;
-            return result;
-        }
-        JValue root;
-        JsonReader reader(json);
-        if (!reader.read(root)) {
-            result.error = jsonError(json, reader);
-            return result;
-        }
-        SourceJob source(json, root);
-        Validator(root).run();
+    result.error = readValidated(json, [&result](const JValue &root, SourceJob &source) {
         Graph graph = Builder(root).build();
         attachSources(graph, source.take());
         result.graph = std::make_shared<const Graph>(std::move(graph));
-    } catch (const Invalid &invalid) {
-        result.error = invalid.message;
-    } catch (const std::bad_alloc &) {
+    });
+    if (!result.error.isEmpty())
         result.graph.reset();
-        result.error = u"out of memory while loading the document"_s;
-    } catch (const std::exception &e) {
-        result.graph.reset();
-        result.error = u"cannot load the document: "_s + QString::fromLocal8Bit(e.what());
-    }
+    return result;
+}
+
+SourceResult loadGraphSource(const QByteArray &json)
+{
+    SourceResult result;
+    result.error = readValidated(json, [&result](const JValue &, SourceJob &source) { result.source = source.take(); });
+    if (!result.error.isEmpty())
+        result.source = QJsonObject();
     return result;
 }
 

@@ -5,6 +5,7 @@
 #include "graph.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QString>
 
 #include <memory>
@@ -18,6 +19,15 @@ struct LoadResult {
 
 // Parse and validate a document. Never throws, never crashes on any input.
 LoadResult loadGraph(const QByteArray &json);
+
+// Parse and validate a document without building the runnable model: the document as read
+// (Graph::source of a successful loadGraph) and an empty error, or an empty object and the
+// error loadGraph would give. For editors, which keep the JSON and compile when they run.
+struct SourceResult {
+    QJsonObject source;
+    QString error;
+};
+SourceResult loadGraphSource(const QByteArray &json);
 
 // Read a file and load it; error is "<path>: <where>: <what>" (including unreadable files).
 LoadResult loadGraphFile(const QString &path);

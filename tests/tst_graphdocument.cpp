@@ -438,6 +438,63 @@ private Q_SLOTS:
         QCOMPARE(again.readAll(), first);
     }
 
+    void bigDocumentRoundTrip()
+    {
+        // Big enough for the loader's second thread; the document keeps what the loader read
+        // (validated only, no model built) and saves it back unchanged.
+        QByteArray json = "{\"format\": \"asyncgraph/1\", \"name\": \"big\", \"nodes\": [\n"
+                          " {\"id\": \"main\", \"steps\": [{\"op\": \"taskgroup\", \"children\": [";
+        const int n = 20000;
+        for (int i = 0; i < n; ++i)
+            json += (i ? ", \"n" : "\"n") + QByteArray::number(i) + '"';
+        json += "]}, {\"op\": \"return\", \"value\": \"done\"}]}";
+        for (int i = 0; i < n; ++i) {
+            json += ",\n {\"id\": \"n" + QByteArray::number(i) + "\", \"ui\": {\"x\": "
+                + QByteArray::number((i % 100) * 160) + ", \"y\": " + QByteArray::number((i / 100) * 80)
+                + "}, \"steps\": [{\"op\": \"sleep\", \"seconds\": " + QByteArray::number((i % 7) * 0.25)
+                + "}, {\"op\": \"return\", \"value\": " + QByteArray::number(i) + "}]}";
+        }
+        json += "\n]}\n";
+        QVERIFY(json.size() > 256 * 1024);
+        const SourceResult source = loadGraphSource(json);
+        QVERIFY2(source.error.isEmpty(), qPrintable(source.error));
+        const LoadResult full = loadGraph(json);
+        QVERIFY2(full.graph, qPrintable(full.error));
+        QCOMPARE(source.source, full.graph->source);
+
+        GraphDocument doc;
+        QString error;
+        QVERIFY2(doc.loadJson(json, u"big.json"_s, &error), qPrintable(error));
+        QCOMPARE(doc.root(), full.graph->source);
+        QCOMPARE(doc.nodeCount(), n + 1);
+        const QByteArray first = doc.toJson();
+        QVERIFY(loadGraph(first).graph);
+        GraphDocument reloaded;
+        QVERIFY2(reloaded.loadJson(first, u"saved.json"_s, &error), qPrintable(error));
+        QCOMPARE(reloaded.toJson(), first);
+        QVERIFY(reloaded.validationError().isEmpty());
+        QVERIFY(reloaded.compile(&error));
+    }
+
+    void sourceLoadRejectsAsLoadGraph_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::newRow("unknown node") << QByteArray(R"({"format": "asyncgraph/1", "nodes": [
+            {"id": "main", "steps": [{"op": "await", "target": "nope"}]}]})");
+        QTest::newRow("syntax") << QByteArray(R"({"format": )");
+        QTest::newRow("bom") << QByteArray("\xef\xbb\xbf{}");
+        QTest::newRow("format") << QByteArray(R"({"nodes": []})");
+    }
+
+    void sourceLoadRejectsAsLoadGraph()
+    {
+        QFETCH(QByteArray, json);
+        const SourceResult source = loadGraphSource(json);
+        QVERIFY(!source.error.isEmpty());
+        QVERIFY(source.source.isEmpty());
+        QCOMPARE(source.error, loadGraph(json).error);
+    }
+
     void loadRejects_data()
     {
         QTest::addColumn<QByteArray>("json");

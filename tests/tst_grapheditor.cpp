@@ -12,15 +12,20 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QGraphicsScene>
+#include <QImage>
 #include <QJsonDocument>
 #include <QSet>
 #include <QSignalSpy>
 #include <QTest>
 #include <QUndoStack>
 
+#include <cstdlib>
+
 using namespace Qt::StringLiterals;
 using ascope::GraphDocument;
 using ascope::GraphEdgeItem;
+using ascope::GraphEdgeLayer;
 using ascope::GraphEditorView;
 using ascope::GraphNodeItem;
 
@@ -162,6 +167,7 @@ private Q_SLOTS:
     void nodeStates();
     void partlyPositioned();
     void bigFanOut();
+    void edgeLayer();
     void screenshots_data();
     void screenshots();
 
@@ -650,6 +656,97 @@ void TestGraphEditor::bigFanOut()
     QVERIFY(nodeItem(*m_view, u"main"_s)->sceneBox().top() >= 400);
     m_view->fitAll();
     QVERIFY(!m_view->grab().isNull());
+}
+
+void TestGraphEditor::edgeLayer()
+{
+    // From kLayerFrom edges on, one layer item draws them and the edges stay out of the scene;
+    // they still follow moves, undo, highlight and paint at both levels of detail, and go back
+    // into the scene below the threshold.
+    const int n = GraphEdgeLayer::kLayerFrom;
+    QByteArray json = R"({"format": "asyncgraph/1", "nodes": [{"id": "main", "ui": {"x": 20000, "y": -400},)"
+                      R"( "steps": [{"op": "taskgroup", "children": [)";
+    for (int i = 0; i < n; ++i)
+        json += (i ? ", \"n" : "\"n") + QByteArray::number(i) + '"';
+    json += "]}]}";
+    for (int i = 0; i < n; ++i) {
+        json += R"(, {"id": "n)" + QByteArray::number(i) + R"(", "ui": {"x": )" + QByteArray::number((i % 100) * 400)
+            + R"(, "y": )" + QByteArray::number((i / 100) * 300) + R"(}, "steps": [{"op": "return"}]})";
+    }
+    json += "]}";
+    loadOrFail(*m_doc, json);
+    const QByteArray loaded = m_doc->toJson();
+    const auto layerOf = [this]() -> GraphEdgeLayer * {
+        const QList<QGraphicsItem *> items = m_view->scene()->items();
+        for (QGraphicsItem *item : items) {
+            if (auto *layer = qgraphicsitem_cast<GraphEdgeLayer *>(item))
+                return layer;
+        }
+        return nullptr;
+    };
+    GraphEdgeLayer *layer = layerOf();
+    QVERIFY(layer);
+    QCOMPARE(edgeItems(*m_view).size(), 0);
+    QCOMPARE(layer->edges().size(), n);
+    GraphEdgeItem *edge = nullptr;
+    for (GraphEdgeItem *e : layer->edges()) {
+        QCOMPARE(e->layer(), layer);
+        QVERIFY(!e->path().isEmpty());
+        QVERIFY(layer->boundingRect().contains(e->boundingRect()));
+        if (e->to()->id() == u"n5050")
+            edge = e;
+    }
+    QVERIFY(edge);
+    QCOMPARE(edge->label(), u"taskgroup"_s);
+
+    // Far out: the fan is drawn (its colour in the picture).
+    m_view->fitAll();
+    const auto teal = [](const QImage &image) {
+        int count = 0;
+        for (int y = 0; y < image.height(); ++y) {
+            for (int x = 0; x < image.width(); ++x) {
+                const QColor c = image.pixelColor(x, y);
+                count += c.red() < 60 && std::abs(c.green() - 0x89) < 30 && std::abs(c.blue() - 0x7b) < 30;
+            }
+        }
+        return count;
+    };
+    QVERIFY(m_view->zoom() < 0.35);
+    QVERIFY(teal(m_view->grab().toImage()) > 100);
+
+    // A move re-routes the edge inside the layer's bounds; undo brings the curve back.
+    const QPainterPath before = edge->path();
+    m_doc->setNodePosition(u"n5050"_s, QPointF(-3000, 40000));
+    QVERIFY(edge->path() != before);
+    QVERIFY(layer->boundingRect().contains(edge->boundingRect()));
+    m_doc->undoStack()->undo();
+    QCOMPARE(edge->path(), before);
+
+    // Close up, selected: the edge into the node is drawn in full (and highlighted).
+    m_view->selectNode(u"n5050"_s);
+    QCOMPARE(m_view->selectedNode(), u"n5050"_s);
+    while (m_view->zoom() < 1)
+        m_view->zoomIn();
+    m_view->centerOn(edge->to()->sceneBox().topLeft() + QPointF(75, -100));
+    const QImage close = m_view->grab().toImage();
+    QVERIFY(teal(close) > 20);
+    if (const QString dir = qEnvironmentVariable("ASYNCSCOPE_SCREENSHOT_DIR"); !dir.isEmpty())
+        QVERIFY(close.save(QDir(dir).filePath(u"editor-edge-layer.png"_s)));
+
+    // One edge fewer than the threshold: the edges are items of the scene again; undo: the layer.
+    QVERIFY(m_doc->removeNode(u"n0"_s));
+    QVERIFY(!layerOf());
+    QCOMPARE(edgeItems(*m_view).size(), n - 1);
+    m_doc->undoStack()->undo();
+    layer = layerOf();
+    QVERIFY(layer);
+    QCOMPARE(layer->edges().size(), n);
+    QCOMPARE(edgeItems(*m_view).size(), 0);
+    QCOMPARE(m_doc->toJson(), loaded);
+    // Loading again replaces the layer and its edges.
+    loadOrFail(*m_doc, kPositioned);
+    QVERIFY(!layerOf());
+    QCOMPARE(edgeItems(*m_view).size(), 3);
 }
 
 QTEST_MAIN(TestGraphEditor)

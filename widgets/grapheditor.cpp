@@ -19,7 +19,11 @@
 #include <QWheelEvent>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 using namespace Qt::StringLiterals;
 
@@ -56,6 +60,76 @@ QString edgeKey(const QString &from, const QString &to, const QString &op)
     return from + u'>' + to + u':' + op;
 }
 
+// What a node shows and relates to, read from its object alone (so on any thread).
+struct NodeContent {
+    QString id;
+    QString title;
+    QStringList lines;
+    QList<GraphRelation> relations;
+    bool positioned = false; // it has a stored position, pos
+    QPointF pos;
+};
+
+NodeContent readNode(const QJsonObject &node)
+{
+    NodeContent c;
+    c.id = node.value(u"id"_s).toString();
+    c.title = nodeTitle(node);
+    c.lines = nodeLines(node);
+    c.relations = nodeRelations(node);
+    const QJsonObject ui = node.value(u"ui"_s).toObject(); // as hasUiPosition, uiPosition
+    const QJsonValue x = ui.value(u"x"_s);
+    const QJsonValue y = ui.value(u"y"_s);
+    c.positioned = x.isDouble() && y.isDouble();
+    if (c.positioned)
+        c.pos = QPointF(x.toDouble(), y.toDouble());
+    return c;
+}
+
+// Every node of the list read; a long list by two threads, which take blocks of nodes in turn
+// (opening a graph of 100,000 nodes, this is most of the editor's work that needs no item; one
+// hub node may weigh as much as thousands of others).
+std::vector<NodeContent> readNodes(const QJsonArray &list)
+{
+    constexpr qsizetype kTwoThreadsFrom = 2000;
+    constexpr qsizetype kBlock = 256;
+    const qsizetype n = list.size();
+    std::vector<NodeContent> out(static_cast<size_t>(n));
+    std::atomic<qsizetype> next{0}; // the first node no thread has taken
+    const auto read = [&list, &out, &next, n] {
+        for (;;) {
+            const qsizetype from = next.fetch_add(kBlock);
+            if (from >= n)
+                return;
+            for (qsizetype i = from; i < std::min(n, from + kBlock); ++i)
+                out[size_t(i)] = readNode(list.at(i).toObject());
+        }
+    };
+    std::thread helper;
+    if (n >= kTwoThreadsFrom) {
+        try {
+            helper = std::thread([&read] {
+                try {
+                    read();
+                } catch (const std::bad_alloc &) {
+                    // its block is read again below
+                }
+            });
+        } catch (const std::system_error &) {
+            // no thread to be had: this one reads them all
+        }
+    }
+    read();
+    if (helper.joinable())
+        helper.join();
+    // A block the helper could not finish (out of memory there): read here, or fail here.
+    for (qsizetype i = 0; i < n; ++i) {
+        if (out[size_t(i)].id.isEmpty())
+            out[size_t(i)] = readNode(list.at(i).toObject());
+    }
+    return out;
+}
+
 } // namespace
 
 struct GraphEditorView::Private {
@@ -66,6 +140,8 @@ struct GraphEditorView::Private {
     QHash<QString, GraphNodeItem *> nodes;
     QHash<QString, GraphEdgeItem *> edges; // by edgeKey
     QStringList edgeOrder;                 // edge keys in document order
+    // Beyond GraphEdgeLayer::kLayerFrom edges: the item that draws them, the edges out of the scene
+    GraphEdgeLayer *edgeLayer = nullptr;
     bool reroutePending = false;
     QRectF sceneRect;                               // as set on the scene: it only grows until the next reset
     QHash<QString, QList<GraphRelation>> relations; // by source node
@@ -122,16 +198,23 @@ struct GraphEditorView::Private {
 
     GraphNodeItem *createNode(const QString &id) { return createNode(id, doc->node(id), entryId()); }
 
-    // addToScene false: the caller adds it once placed (no index updates for the move).
-    GraphNodeItem *createNode(const QString &id, const QJsonObject &node, const QString &entry, bool addToScene = true)
+    GraphNodeItem *createNode(const QString &id, const QJsonObject &node, const QString &entry)
     {
-        auto *item = new GraphNodeItem(id, nodeTitle(node), nodeLines(node));
-        nodes.insert(id, item);
-        if (addToScene)
-            scene->addItem(item);
-        relations.insert(id, nodeRelations(node));
-        item->setEntry(id == entry);
-        item->setState(states.value(id));
+        NodeContent content = readNode(node);
+        content.id = id;
+        GraphNodeItem *item = createNode(std::move(content), entry);
+        scene->addItem(item);
+        return item;
+    }
+
+    // Not in the scene yet: the caller adds it once placed (no index updates for the move).
+    GraphNodeItem *createNode(NodeContent content, const QString &entry)
+    {
+        auto *item = new GraphNodeItem(content.id, content.title, content.lines);
+        nodes.insert(content.id, item);
+        relations.insert(content.id, std::move(content.relations));
+        item->setEntry(content.id == entry);
+        item->setState(states.value(content.id));
         return item;
     }
 
@@ -143,25 +226,28 @@ struct GraphEditorView::Private {
     }
 
     // Makes the edge items match the relations: one per (from, to, op) whose ends both exist.
-    void syncEdges()
+    // ids: the document's node ids when the caller has them.
+    void syncEdges(const QStringList *documentIds = nullptr)
     {
         struct Wanted {
-            QString from, to, op;
+            GraphNodeItem *from, *to;
+            QString op;
             int count;
         };
         QList<QString> order; // edge keys, document order (one per (from, to, op))
         QList<Wanted> wanted; // wanted[k] is the edge of order[k]
-        const QStringList ids = doc->nodeIds();
+        const QStringList ids = documentIds ? *documentIds : doc->nodeIds();
         for (const QString &from : ids) {
-            if (!nodes.contains(from))
+            GraphNodeItem *source = nodes.value(from);
+            const auto rels = relations.constFind(from);
+            if (!source || rels == relations.constEnd())
                 continue;
-            const QList<GraphRelation> rels = relations.value(from);
-            for (const GraphRelation &r : rels) {
-                if (!nodes.contains(r.to))
+            for (const GraphRelation &r : *rels) {
+                GraphNodeItem *target = nodes.value(r.to);
+                if (!target)
                     continue;
-                const QString key = edgeKey(from, r.to, r.op);
-                order.append(key);
-                wanted.append({from, r.to, r.op, r.count});
+                order.append(edgeKey(from, r.to, r.op));
+                wanted.append({source, target, r.op, r.count});
             }
         }
         if (!edges.isEmpty()) {
@@ -176,19 +262,42 @@ struct GraphEditorView::Private {
             }
         }
         QList<GraphEdgeItem *> fresh;
+        QList<GraphEdgeItem *> ordered; // the edge of order[k]
+        ordered.reserve(order.size());
         edges.reserve(order.size());
         for (qsizetype k = 0; k < order.size(); ++k) {
             const QString &key = order[k];
             const Wanted &w = wanted[k];
             if (GraphEdgeItem *e = edges.value(key)) {
                 e->setCount(w.count);
+                ordered.append(e);
                 continue;
             }
-            auto *e = new GraphEdgeItem(nodes.value(w.from), nodes.value(w.to), w.op, w.count);
+            auto *e = new GraphEdgeItem(w.from, w.to, w.op, w.count);
             fresh.append(e);
+            ordered.append(e);
             edges.insert(key, e);
         }
         edgeOrder = order;
+        const bool layered = edgeOrder.size() >= GraphEdgeLayer::kLayerFrom;
+        if (layered && !edgeLayer) {
+            edgeLayer = new GraphEdgeLayer;
+            scene->addItem(edgeLayer);
+            for (GraphEdgeItem *e : std::as_const(edges)) {
+                if (e->scene())
+                    scene->removeItem(e);
+            }
+        } else if (!layered && edgeLayer) {
+            fresh.clear(); // every edge goes into the scene, in document order
+            for (const QString &key : std::as_const(edgeOrder)) {
+                GraphEdgeItem *e = edges.value(key);
+                e->setLayer(nullptr);
+                if (!e->scene())
+                    fresh.append(e);
+            }
+            delete edgeLayer;
+            edgeLayer = nullptr;
+        }
         // Port order along a side depends on all the edges there: re-route everything. Detailed
         // routing looks at the scene, so the new edges are in it first; plain routing does not,
         // and then they go in routed (no index update per edge).
@@ -197,23 +306,45 @@ struct GraphEditorView::Private {
             for (GraphEdgeItem *e : std::as_const(fresh))
                 scene->addItem(e);
         }
-        adjustAllEdges();
-        if (plain) {
+        adjustEdges(ordered);
+        if (plain && !layered) {
             for (GraphEdgeItem *e : std::as_const(fresh))
                 scene->addItem(e);
         }
     }
 
+    // The edges the layer draws (none without a layer), for the caller to delete once the scene
+    // has gone with the layer and the nodes: without their nodes, edges do not look themselves
+    // up in the nodes' lists one by one.
+    QList<GraphEdgeItem *> takeLayeredEdges()
+    {
+        QList<GraphEdgeItem *> loose;
+        if (edgeLayer) {
+            loose = edgeLayer->edges();
+            edgeLayer = nullptr; // the scene deletes it
+        }
+        return loose;
+    }
+
     // Every edge, in document order (labels avoid the ones placed before them).
     void adjustAllEdges()
     {
-        reroutePending = false;
         QList<GraphEdgeItem *> list;
+        list.reserve(edgeOrder.size());
         for (const QString &key : std::as_const(edgeOrder)) {
             if (GraphEdgeItem *e = edges.value(key))
                 list.append(e);
         }
+        adjustEdges(list);
+    }
+
+    // These edges (every edge, in document order) re-routed.
+    void adjustEdges(const QList<GraphEdgeItem *> &list)
+    {
+        reroutePending = false;
         GraphEdgeItem::adjustAll(list);
+        if (edgeLayer)
+            edgeLayer->setEdges(list); // the bounds of all at once, and the new ones learn of it
     }
 
     // After moves: edges that merely pass a moved box re-route too, once the moves are done.
@@ -258,15 +389,17 @@ struct GraphEditorView::Private {
     // Where the nodes without a stored position go: a document without any is laid out whole;
     // when only some lack one, those are laid out among themselves, right of the stored drawing
     // (a layout of everything would place them in coordinates unrelated to the stored ones).
-    QHash<QString, QPointF> missingPositions(const QStringList &ids, const QList<QJsonObject> &objects) const
+    // `positioned` and `items`: per id, whether it has a stored position, and its item, placed there.
+    QHash<QString, QPointF> missingPositions(const QStringList &ids, const QList<bool> &positioned,
+                                             const QList<GraphNodeItem *> &items) const
     {
         QStringList missing;
         QRectF stored;
         for (qsizetype i = 0; i < ids.size(); ++i) {
-            if (!hasUiPosition(objects[i]))
+            if (!positioned[i])
                 missing.append(ids[i]);
-            else if (GraphNodeItem *item = nodes.value(ids[i]))
-                stored = stored.united(QRectF(uiPosition(objects[i]), item->boxSize()));
+            else
+                stored = stored.united(items[i]->sceneBox());
         }
         if (missing.size() == ids.size())
             return layoutPositions(ids);
@@ -284,7 +417,9 @@ struct GraphEditorView::Private {
         // edge lists (100,000 edges of one node: quadratic).
         edges.clear();
         nodes.clear();
+        const QList<GraphEdgeItem *> loose = takeLayeredEdges();
         scene->clear();
+        qDeleteAll(loose);
         relations.clear();
         autoPositions.clear();
         pressPositions.clear();
@@ -294,27 +429,37 @@ struct GraphEditorView::Private {
         // Each node's object read once (100,000 nodes: no look-up by id per step below).
         const QJsonArray list = doc->root().value(u"nodes"_s).toArray();
         QStringList ids;
-        QList<QJsonObject> objects;
-        ids.reserve(list.size());
-        objects.reserve(list.size());
-        bool allPositioned = !list.isEmpty();
-        for (const QJsonValue &v : list) {
-            objects.append(v.toObject());
-            ids.append(objects.last().value(u"id"_s).toString());
-            allPositioned = allPositioned && hasUiPosition(objects.last());
-        }
-        const QString entry = entryId();
+        QList<bool> positioned;
         QList<GraphNodeItem *> created;
-        created.reserve(ids.size());
-        for (qsizetype i = 0; i < ids.size(); ++i)
-            created.append(createNode(ids[i], objects[i], entry, false));
-        if (!allPositioned)
-            autoPositions = missingPositions(ids, objects);
-        for (qsizetype i = 0; i < ids.size(); ++i) {
-            created[i]->setPos(positionFor(ids[i], objects[i]));
-            scene->addItem(created[i]);
+        ids.reserve(list.size());
+        positioned.reserve(list.size());
+        created.reserve(list.size());
+        bool allPositioned = !list.isEmpty();
+        const QString entry = entryId();
+        std::vector<NodeContent> contents = readNodes(list);
+        nodes.reserve(qsizetype(contents.size()));
+        relations.reserve(qsizetype(contents.size()));
+        for (NodeContent &c : contents) {
+            ids.append(c.id);
+            const bool has = c.positioned;
+            const QPointF pos = c.pos;
+            GraphNodeItem *item = createNode(std::move(c), entry);
+            if (has)
+                item->setPos(pos);
+            positioned.append(has);
+            created.append(item);
+            allPositioned = allPositioned && has;
         }
-        syncEdges();
+        if (!allPositioned) {
+            autoPositions = missingPositions(ids, positioned, created);
+            for (qsizetype i = 0; i < ids.size(); ++i) {
+                if (!positioned[i])
+                    created[i]->setPos(autoPositions.value(ids[i]));
+            }
+        }
+        for (GraphNodeItem *item : std::as_const(created))
+            scene->addItem(item);
+        syncEdges(&ids);
         sceneRect = QRectF();
         updateSceneRect();
         rebuilding = false;
@@ -333,6 +478,8 @@ struct GraphEditorView::Private {
         QRectF r;
         for (GraphNodeItem *item : std::as_const(nodes))
             r = r.united(item->boundingRect().translated(item->pos()));
+        if (edgeLayer) // the edges' bounds, as of their last routing together
+            return r.united(edgeLayer->boundingRect());
         for (GraphEdgeItem *item : std::as_const(edges))
             r = r.united(item->boundingRect()); // in scene coordinates: edges stay at (0, 0)
         return r;
@@ -587,7 +734,9 @@ GraphEditorView::~GraphEditorView()
     disconnect(d->scene, nullptr, this, nullptr);
     d->nodes.clear();
     d->edges.clear();
+    const QList<GraphEdgeItem *> loose = d->takeLayeredEdges();
     delete d->scene;
+    qDeleteAll(loose);
     delete d;
 }
 
@@ -605,6 +754,8 @@ QString GraphEditorView::selectedNode() const
 QStringList GraphEditorView::selectedNodes() const
 {
     QStringList ids;
+    if (d->scene->selectedItems().isEmpty())
+        return ids; // no look at every node of the document
     const QStringList all = d->doc->nodeIds();
     for (const QString &id : all) {
         GraphNodeItem *item = d->nodes.value(id);

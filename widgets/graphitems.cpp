@@ -1,9 +1,11 @@
 #include "graphitems.h"
 
+#include <QCborValue>
 #include <QFontDatabase>
 #include <QFontMetricsF>
 #include <QGraphicsScene>
 #include <QHash>
+#include <QImage>
 #include <QJsonArray>
 #include <QLocale>
 #include <QPainter>
@@ -30,7 +32,7 @@ const QString kTimes = u"\u00d7"_s;
 QString formatNumber(const QJsonValue &v)
 {
     // Qt keeps integral JSON numbers as integers; everything else prints as Python's repr would.
-    if (v.toVariant().typeId() == QMetaType::LongLong)
+    if (QCborValue::fromJsonValue(v).isInteger())
         return QString::number(v.toInteger());
     return QString::number(v.toDouble(), 'g', QLocale::FloatingPointShortest);
 }
@@ -238,7 +240,9 @@ QString childNode(const QJsonValue &child, int *count)
 // 100,000) finds its (to, op) pairs by hash instead of a scan of the list.
 struct RelationSink {
     QList<GraphRelation> &out;
-    QHash<QString, qsizetype> index; // op '>' to -> place in out, once out is long
+    // op -> to -> place in out, once out is long (keyed by the strings as they are: no key is
+    // built per child of a fan-out)
+    QHash<QString, QHash<QString, qsizetype>> index;
 
     void add(const QString &to, const QString &op, int count)
     {
@@ -256,15 +260,15 @@ struct RelationSink {
         }
         if (index.isEmpty()) {
             for (qsizetype k = 0; k < out.size(); ++k)
-                index.insert(out[k].op + u'>' + out[k].to, k);
+                index[out[k].op].insert(out[k].to, k);
         }
-        const QString key = op + u'>' + to;
-        const auto it = index.constFind(key);
-        if (it != index.constEnd()) {
+        QHash<QString, qsizetype> &byTarget = index[op];
+        const auto it = byTarget.constFind(to);
+        if (it != byTarget.constEnd()) {
             out[*it].count += count;
             return;
         }
-        index.insert(key, out.size());
+        byTarget.insert(to, out.size());
         out.append({to, op, count});
     }
 };
@@ -398,6 +402,56 @@ bool isLight(const QColor &c)
     return 0.299 * c.redF() + 0.587 * c.greenF() + 0.114 * c.blueF() > 0.6;
 }
 
+// One-pixel lines of an opaque colour into image (ARGB32 premultiplied), its pixels lit by
+// stepping along the longer axis; `toImage` maps the lines to the image's pixels.
+void drawHairlines(QImage &image, const QList<QLineF> &lines, const QTransform &toImage, QRgb color)
+{
+    const int w = image.width();
+    const int h = image.height();
+    const qsizetype stride = image.bytesPerLine() / 4;
+    auto *bits = reinterpret_cast<QRgb *>(image.bits());
+    const QRectF box(0, 0, w, h);
+    for (const QLineF &line : lines) {
+        QPointF a = toImage.map(line.p1());
+        QPointF b = toImage.map(line.p2());
+        // Liang-Barsky: the part inside the image
+        qreal t0 = 0;
+        qreal t1 = 1;
+        const qreal dx = b.x() - a.x();
+        const qreal dy = b.y() - a.y();
+        bool inside = true;
+        const qreal p[4] = {-dx, dx, -dy, dy};
+        const qreal q[4]
+            = {a.x() - box.left(), box.right() - 0.001 - a.x(), a.y() - box.top(), box.bottom() - 0.001 - a.y()};
+        for (int k = 0; k < 4 && inside; ++k) {
+            if (p[k] == 0) {
+                inside = q[k] >= 0;
+            } else {
+                const qreal t = q[k] / p[k];
+                if (p[k] < 0)
+                    t0 = std::max(t0, t);
+                else
+                    t1 = std::min(t1, t);
+                inside = t0 <= t1;
+            }
+        }
+        if (!inside)
+            continue;
+        b = a + QPointF(dx * t1, dy * t1);
+        a = a + QPointF(dx * t0, dy * t0);
+        const int steps = int(std::ceil(std::max(std::abs(b.x() - a.x()), std::abs(b.y() - a.y()))));
+        const qreal sx = steps ? (b.x() - a.x()) / steps : 0;
+        const qreal sy = steps ? (b.y() - a.y()) / steps : 0;
+        qreal x = a.x();
+        qreal y = a.y();
+        for (int i = 0; i <= steps; ++i, x += sx, y += sy) {
+            const int px = std::clamp(int(x), 0, w - 1);
+            const int py = std::clamp(int(y), 0, h - 1);
+            bits[py * stride + px] = color;
+        }
+    }
+}
+
 QColor edgeColor(const QString &op)
 {
     if (op == u"await")
@@ -519,8 +573,9 @@ void GraphNodeItem::setState(const QString &state)
 
 void GraphNodeItem::relayoutText()
 {
-    const QFont title = titleFont();
-    const QFont lines = lineFont();
+    const EditorFonts &fonts = editorFonts();
+    const QFont &title = fonts.title;
+    const QFont &lines = fonts.line;
     const QFontMetricsF titleMetrics(title);
     const QFontMetricsF lineMetrics(lines);
     // Only what can show is measured: a line longer than this is elided well before its end
@@ -710,7 +765,7 @@ QVariant GraphNodeItem::itemChange(GraphicsItemChange change, const QVariant &va
     } else if (change == ItemSelectedHasChanged) {
         setZValue(value.toBool() ? 2 : 1);
         for (GraphEdgeItem *e : std::as_const(m_edges))
-            e->update();
+            e->repaint();
     }
     return QGraphicsItem::itemChange(change, value);
 }
@@ -805,19 +860,29 @@ QList<const GraphEdgeItem *> GraphEdgeItem::downSiblings(const GraphNodeItem *no
     // Sorted on keys taken once (a hub's side has 100,000 edges; most share a column).
     struct Keyed {
         qreal x;
+        quint64 prefix; // the id's first four UTF-16 units, most significant first: ids that
+                        // differ there are ordered without a string compare
         const QString *id;
         const QString *op;
         const GraphEdgeItem *edge;
+    };
+    const auto prefixOf = [](const QString &id) {
+        quint64 p = 0;
+        for (qsizetype k = 0; k < 4; ++k)
+            p = (p << 16) | (k < id.size() ? id[k].unicode() : 0);
+        return p;
     };
     std::vector<Keyed> keyed;
     keyed.reserve(size_t(siblings.size()));
     for (const GraphEdgeItem *e : std::as_const(siblings)) {
         const GraphNodeItem *other = atSource ? e->m_to : e->m_from;
-        keyed.push_back({other->sceneBox().center().x(), &other->m_id, &e->m_op, e});
+        keyed.push_back({other->sceneBox().center().x(), prefixOf(other->m_id), &other->m_id, &e->m_op, e});
     }
     std::sort(keyed.begin(), keyed.end(), [](const Keyed &a, const Keyed &b) {
         if (a.x != b.x)
             return a.x < b.x;
+        if (a.prefix != b.prefix) // node ids are identifiers: no NUL in them, so 0 pads safely
+            return a.prefix < b.prefix;
         if (*a.id != *b.id)
             return *a.id < *b.id;
         return *a.op < *b.op;
@@ -984,6 +1049,7 @@ void GraphEdgeItem::adjust()
 void GraphEdgeItem::reroute(qreal sourcePort, qreal targetPort, int k, bool detailed)
 {
     prepareGeometryChange();
+    const QRectF before = m_bounds;
     const QRectF a = m_from->sceneBox();
     const QRectF b = m_to->sceneBox();
     const qreal headerMid = headerHeight() / 2;
@@ -1102,7 +1168,18 @@ void GraphEdgeItem::reroute(qreal sourcePort, qreal targetPort, int k, bool deta
         }
     }
     m_bounds = m_path.boundingRect().united(m_arrow.boundingRect()).united(m_labelRect).adjusted(-3, -3, 3, 3);
-    update();
+    if (m_layer)
+        m_layer->edgeChanged(before, m_bounds);
+    else
+        update();
+}
+
+void GraphEdgeItem::repaint()
+{
+    if (m_layer)
+        m_layer->update(m_bounds);
+    else
+        update();
 }
 
 void GraphEdgeItem::adjustAll(const QList<GraphEdgeItem *> &edges)
@@ -1137,16 +1214,24 @@ void GraphEdgeItem::adjustMany(const QList<GraphEdgeItem *> &edges)
         }
         if (!sourcesDone.contains(e->m_from)) {
             sourcesDone.insert(e->m_from);
-            QHash<const GraphNodeItem *, QList<GraphEdgeItem *>> byTarget;
-            for (GraphEdgeItem *out : std::as_const(e->m_from->m_edges)) {
-                if (out->m_from == e->m_from)
-                    byTarget[out->m_to].append(out);
+            // Grouped by target by sorting (a hub has 100,000 targets: no list per target).
+            std::vector<GraphEdgeItem *> out;
+            out.reserve(size_t(e->m_from->m_edges.size()));
+            for (GraphEdgeItem *x : std::as_const(e->m_from->m_edges)) {
+                if (x->m_from == e->m_from)
+                    out.push_back(x);
             }
-            for (const QList<GraphEdgeItem *> &group : std::as_const(byTarget)) {
-                for (GraphEdgeItem *x : group) {
-                    x->m_parallel = int(std::count_if(group.cbegin(), group.cend(),
-                                                      [x](const GraphEdgeItem *y) { return y->m_op < x->m_op; }));
+            std::sort(out.begin(), out.end(), [](const GraphEdgeItem *x, const GraphEdgeItem *y) {
+                return std::less<const GraphNodeItem *>()(x->m_to, y->m_to);
+            });
+            for (auto group = out.begin(); group != out.end();) {
+                const auto end = std::find_if(group, out.end(),
+                                              [group](const GraphEdgeItem *y) { return y->m_to != (*group)->m_to; });
+                for (auto x = group; x != end; ++x) {
+                    (*x)->m_parallel
+                        = int(std::count_if(group, end, [x](const GraphEdgeItem *y) { return y->m_op < (*x)->m_op; }));
                 }
+                group = end;
             }
         }
     }
@@ -1173,6 +1258,90 @@ QPainterPath GraphEdgeItem::shape() const
     return p;
 }
 
+void GraphEdgeItem::appendOutline(QList<QLineF> &lines, const QRectF &clip) const
+{
+    // The curve as a few straight pieces: thousands of edges cross the view far out, and lines
+    // are clipped at once where a curve is flattened and stroked whole.
+    const auto add = [&lines, &clip](QPointF a, QPointF b) {
+        if (std::max(a.x(), b.x()) >= clip.left() && std::min(a.x(), b.x()) <= clip.right()
+            && std::max(a.y(), b.y()) >= clip.top() && std::min(a.y(), b.y()) <= clip.bottom())
+            lines.append(QLineF(a, b));
+    };
+    QPointF last;
+    for (int k = 0; k < m_path.elementCount(); ++k) {
+        const QPainterPath::Element e = m_path.elementAt(k);
+        if (e.isCurveTo() && k + 2 < m_path.elementCount()) {
+            const QPointF a = k == 0 ? QPointF(e) : last;
+            const QPointF c1(e);
+            const QPointF c2(m_path.elementAt(k + 1));
+            const QPointF b(m_path.elementAt(k + 2));
+            for (int i = 1; i <= 8; ++i) {
+                const qreal t = i / 8.0;
+                const qreal u = 1 - t;
+                const QPointF p = u * u * u * a + 3 * u * u * t * c1 + 3 * u * t * t * c2 + t * t * t * b;
+                add(last, p);
+                last = p;
+            }
+            k += 2;
+        } else {
+            if (!e.isMoveTo())
+                add(last, QPointF(e));
+            last = QPointF(e);
+        }
+    }
+    if (m_arrow.size() == 3) { // its outline: lines again, not a filled polygon
+        add(m_arrow[1], m_arrow[0]);
+        add(m_arrow[0], m_arrow[2]);
+    }
+}
+
+bool GraphEdgeItem::mayMeet(const QRectF &rect) const
+{
+    if (m_labelRect.intersects(rect) || m_arrow.boundingRect().intersects(rect))
+        return true;
+    const QRectF near = rect.adjusted(-4, -4, 4, 4); // the pen's width and its round caps
+    const auto hullMeets = [&near](QPointF a, QPointF b, QPointF c, QPointF d) {
+        // A cubic lies in the box of its control points.
+        return std::max({a.x(), b.x(), c.x(), d.x()}) >= near.left()
+            && std::min({a.x(), b.x(), c.x(), d.x()}) <= near.right()
+            && std::max({a.y(), b.y(), c.y(), d.y()}) >= near.top()
+            && std::min({a.y(), b.y(), c.y(), d.y()}) <= near.bottom();
+    };
+    QPointF last;
+    for (int k = 0; k < m_path.elementCount(); ++k) {
+        const QPainterPath::Element e = m_path.elementAt(k);
+        if (e.isCurveTo() && k + 2 < m_path.elementCount()) {
+            // Split in eight (de Casteljau), each piece tested by its own, tighter box.
+            QPointF p0 = last;
+            QPointF p1(e);
+            QPointF p2(m_path.elementAt(k + 1));
+            const QPointF p3(m_path.elementAt(k + 2));
+            QPointF end = p3;
+            for (int piece = 8; piece >= 1; --piece) {
+                const qreal t = 1.0 / piece; // the next piece of what is left
+                const QPointF a = p0 + (p1 - p0) * t;
+                const QPointF b = p1 + (p2 - p1) * t;
+                const QPointF c = p2 + (end - p2) * t;
+                const QPointF ab = a + (b - a) * t;
+                const QPointF bc = b + (c - b) * t;
+                const QPointF mid = ab + (bc - ab) * t;
+                if (hullMeets(p0, a, ab, mid))
+                    return true;
+                p0 = mid;
+                p1 = bc;
+                p2 = c;
+            }
+            last = p3;
+            k += 2;
+        } else {
+            if (!e.isMoveTo() && hullMeets(last, last, QPointF(e), QPointF(e)))
+                return true;
+            last = QPointF(e);
+        }
+    }
+    return false;
+}
+
 void GraphEdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *)
 {
     if (!m_from || !m_to)
@@ -1185,28 +1354,9 @@ void GraphEdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, Q
         // are clipped at once where a curve is flattened and stroked whole.
         painter->setRenderHint(QPainter::Antialiasing, false);
         painter->setPen(QPen(color, highlighted ? 2 : 0));
-        painter->setBrush(Qt::NoBrush);
-        QVarLengthArray<QPointF, 64> points;
-        for (int k = 0; k < m_path.elementCount(); ++k) {
-            const QPainterPath::Element e = m_path.elementAt(k);
-            if (e.isCurveTo() && k + 2 < m_path.elementCount()) {
-                const QPointF a = points.isEmpty() ? QPointF(e) : points.last();
-                const QPointF c1(e);
-                const QPointF c2(m_path.elementAt(k + 1));
-                const QPointF b(m_path.elementAt(k + 2));
-                for (int i = 1; i <= 8; ++i) {
-                    const qreal t = i / 8.0;
-                    const qreal u = 1 - t;
-                    points.append(u * u * u * a + 3 * u * u * t * c1 + 3 * u * t * t * c2 + t * t * t * b);
-                }
-                k += 2;
-            } else {
-                points.append(QPointF(e));
-            }
-        }
-        painter->drawPolyline(points.constData(), int(points.size()));
-        if (m_arrow.size() == 3) // its outline: lines again, not a filled polygon
-            painter->drawPolyline(QPolygonF{m_arrow[1], m_arrow[0], m_arrow[2]});
+        QList<QLineF> lines;
+        appendOutline(lines, m_bounds);
+        painter->drawLines(lines);
         return;
     }
     painter->setRenderHint(QPainter::Antialiasing);
@@ -1230,6 +1380,101 @@ void GraphEdgeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, Q
     painter->setFont(labelFont());
     painter->setPen(color.darker(120));
     painter->drawText(m_labelRect, Qt::AlignCenter, label());
+}
+
+// --- GraphEdgeLayer -----------------------------------------------------------------------------
+
+GraphEdgeLayer::GraphEdgeLayer()
+{
+    setZValue(0);
+    setAcceptedMouseButtons(Qt::NoButton);
+    setFlag(ItemUsesExtendedStyleOption); // exposedRect: only the edges it meets are drawn
+}
+
+void GraphEdgeLayer::setEdges(const QList<GraphEdgeItem *> &edges)
+{
+    QRectF bounds;
+    for (GraphEdgeItem *e : edges) {
+        e->m_layer = this;
+        bounds = bounds.united(e->m_bounds);
+    }
+    m_edges = edges;
+    if (bounds != m_bounds) {
+        prepareGeometryChange();
+        m_bounds = bounds;
+    }
+    update();
+}
+
+void GraphEdgeLayer::edgeChanged(const QRectF &before, const QRectF &after)
+{
+    if (!m_bounds.contains(after)) {
+        prepareGeometryChange();
+        m_bounds = m_bounds.united(after);
+    }
+    update(before.united(after));
+}
+
+void GraphEdgeLayer::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget)
+{
+    const QRectF exposed = option->exposedRect;
+    if (QStyleOptionGraphicsItem::levelOfDetailFromTransform(painter->worldTransform()) >= kTextDetail) {
+        for (GraphEdgeItem *e : std::as_const(m_edges)) {
+            if (e->m_from && e->m_to && e->m_bounds.intersects(exposed) && e->mayMeet(exposed))
+                e->paint(painter, option, widget);
+        }
+        return;
+    }
+    // Far out: the pieces of every edge of one look in one call, highlighted ones on top.
+    struct Batch {
+        QColor color;
+        bool highlighted;
+        QList<QLineF> lines;
+    };
+    QVarLengthArray<Batch, 8> batches;
+    for (GraphEdgeItem *e : std::as_const(m_edges)) {
+        if (!e->m_from || !e->m_to || !e->m_bounds.intersects(exposed))
+            continue;
+        const QColor color = edgeColor(e->m_op);
+        const bool highlighted = e->m_from->isSelected() || e->m_to->isSelected();
+        auto batch = std::find_if(batches.begin(), batches.end(),
+                                  [&](const Batch &b) { return b.highlighted == highlighted && b.color == color; });
+        if (batch == batches.end()) {
+            batches.append({color, highlighted, {}});
+            batch = batches.end() - 1;
+        }
+        e->appendOutline(batch->lines, exposed);
+    }
+    // The hairlines by hand into one image of the exposed pixels (tens of thousands of edges
+    // crossing the view each paint hundreds of pixels, mostly over each other), then the
+    // highlighted ones on top by the painter.
+    const QTransform world = painter->worldTransform();
+    const qreal ratio = painter->device() ? painter->device()->devicePixelRatioF() : 1.0;
+    const QRect area = world.mapRect(exposed).toAlignedRect().adjusted(-1, -1, 1, 1);
+    QImage image;
+    if (!area.isEmpty() && area.width() <= 16384 && area.height() <= 16384) {
+        image = QImage((QSizeF(area.size()) * ratio).toSize(), QImage::Format_ARGB32_Premultiplied);
+        image.setDevicePixelRatio(ratio);
+        image.fill(Qt::transparent);
+        const QTransform toImage
+            = world * QTransform::fromTranslate(-area.left(), -area.top()) * QTransform::fromScale(ratio, ratio);
+        for (const Batch &b : std::as_const(batches)) {
+            if (!b.highlighted)
+                drawHairlines(image, b.lines, toImage, b.color.rgba());
+        }
+        painter->save();
+        painter->setWorldTransform(QTransform());
+        painter->drawImage(area.topLeft(), image);
+        painter->restore();
+    }
+    painter->setRenderHint(QPainter::Antialiasing, false);
+    painter->setBrush(Qt::NoBrush);
+    for (const Batch &b : std::as_const(batches)) {
+        if (b.highlighted || image.isNull()) {
+            painter->setPen(QPen(b.color, b.highlighted ? 2 : 0));
+            painter->drawLines(b.lines);
+        }
+    }
 }
 
 } // namespace ascope

@@ -16,6 +16,7 @@ class QJsonArray;
 namespace ascope {
 
 class GraphEdgeItem;
+class GraphEdgeLayer;
 
 // --- what a node shows ------------------------------------------------------------------------
 
@@ -120,12 +121,25 @@ public:
     static void adjustMany(const QList<GraphEdgeItem *> &edges);
     static constexpr int kDetailedRoutingLimit = 2000;
 
+    // Out of the scene, drawn by this layer instead (nullptr: an item of the scene itself).
+    void setLayer(GraphEdgeLayer *layer) { m_layer = layer; }
+    GraphEdgeLayer *layer() const { return m_layer; }
+    // Asks for a repaint of the edge, wherever it is drawn.
+    void repaint();
+
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
 
 private:
     friend class GraphNodeItem;
+    friend class GraphEdgeLayer;
+    // Far out: the curve as straight pieces and the arrowhead's outline, the pieces that meet
+    // clip only.
+    void appendOutline(QList<QLineF> &lines, const QRectF &clip) const;
+    // Whether anything it draws (curve, arrowhead, label) may fall in rect: its bounding box may
+    // cross a view that its curve does not.
+    bool mayMeet(const QRectF &rect) const;
     enum class Route : quint8 { Loop, Down, Up, Side };
     static Route routeOf(const GraphEdgeItem *edge);
     static QList<const GraphEdgeItem *> downSiblings(const GraphNodeItem *node, bool atSource);
@@ -145,6 +159,32 @@ private:
     qreal m_sourcePort = 0.5;
     qreal m_targetPort = 0.5;
     int m_parallel = 0;
+    GraphEdgeLayer *m_layer = nullptr;
+};
+
+// Many edges drawn as one item (the editor uses it beyond kLayerFrom edges): the edges stay out
+// of the scene, so 100,000 of them cost no index entries and no item painted each; far out,
+// their pieces are drawn with one call per colour. The edges are not owned.
+class GraphEdgeLayer : public QGraphicsItem
+{
+public:
+    enum { Type = UserType + 603 };
+    static constexpr int kLayerFrom = 10000;
+
+    GraphEdgeLayer();
+    int type() const override { return Type; }
+    // The edges drawn, in this order (the ones drawn later are on top); each is told its layer.
+    void setEdges(const QList<GraphEdgeItem *> &edges);
+    const QList<GraphEdgeItem *> &edges() const { return m_edges; }
+    // An edge moved from `before` to its current bounds.
+    void edgeChanged(const QRectF &before, const QRectF &after);
+
+    QRectF boundingRect() const override { return m_bounds; }
+    void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
+
+private:
+    QList<GraphEdgeItem *> m_edges;
+    QRectF m_bounds;
 };
 
 } // namespace ascope

@@ -759,13 +759,14 @@ struct GraphDocument::Private {
     bool fromBytes(const QByteArray &json, const QString &where, const QString &path, const QString &display,
                    QString *error)
     {
-        const LoadResult r = loadGraph(json);
-        if (!r.graph) {
+        // Validated only: the runnable model is compiled when the graph runs.
+        const SourceResult r = loadGraphSource(json);
+        if (!r.error.isEmpty()) {
             if (error)
                 *error = where + u": " + r.error;
             return false;
         }
-        reset(r.graph->source, topLevelKeys(json), path, display);
+        reset(r.source, topLevelKeys(json), path, display);
         return true;
     }
 
