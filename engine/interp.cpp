@@ -278,7 +278,7 @@ void Interp::write(Ctx &c, const VarRef &r, const Value &v)
         return;
     }
     c.frame->locals[size_t(r.slot)] = v;
-    c.frame->bound[size_t(r.slot)] = 1;
+    c.frame->bound.set(size_t(r.slot));
 }
 
 Value Interp::eval(Ctx &c, const ValueExpr &e)

@@ -226,6 +226,36 @@ struct ExcObj final : Object {
     }
 };
 
+// Which of a frame's locals are assigned: bits kept inline for up to 64 locals (nearly every
+// node), a vector beyond.
+class BoundSet
+{
+public:
+    void assign(const std::vector<char> &v)
+    {
+        m_bits = 0;
+        if (v.size() <= 64) {
+            m_more.reset();
+            for (size_t i = 0; i < v.size(); ++i)
+                m_bits |= uint64_t(v[i] != 0) << i;
+        } else {
+            m_more = std::make_unique<std::vector<char>>(v);
+        }
+    }
+    bool operator[](size_t i) const { return m_more ? (*m_more)[i] != 0 : ((m_bits >> i) & 1) != 0; }
+    void set(size_t i)
+    {
+        if (m_more)
+            (*m_more)[i] = 1;
+        else
+            m_bits |= uint64_t(1) << i;
+    }
+
+private:
+    uint64_t m_bits = 0;
+    std::unique_ptr<std::vector<char>> m_more;
+};
+
 // A Python frame: a node coroutine's locals, or the state of an asyncio library coroutine
 // (wait_for, wait, ...), plus the temporaries its current statement holds.
 struct Frame final : Object {
@@ -234,7 +264,7 @@ struct Frame final : Object {
     {
     }
     std::vector<Value> locals;
-    std::vector<char> bound;                           // locals[i] is assigned (else reading it is a NameError)
+    BoundSet bound;                                    // locals[i] is assigned (else reading it is a NameError)
     std::vector<Value> held;                           // evaluation stack / with-managers / handled exceptions
     std::vector<std::pair<const void *, Value>> temps; // generated temporaries (_ts, _r) by step
     Object *refs[2] = {nullptr, nullptr};              // what a frame of asyncio's own code holds

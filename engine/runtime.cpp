@@ -81,7 +81,7 @@ Frame *Runtime::newNodeFrame(int node, const std::vector<std::pair<int, Value>> 
     }
     Frame *frame = newFrame();
     frame->locals.resize(n.localNames.size());
-    frame->bound = m_assigned[size_t(node)];
+    frame->bound.assign(m_assigned[size_t(node)]);
     for (int i = 0; i < n.paramCount && size_t(i) < n.paramDefaults.size(); ++i)
         frame->locals[size_t(i)] = literal(n.paramDefaults[size_t(i)]);
     for (const auto &[slot, v] : args) {
