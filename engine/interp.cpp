@@ -75,17 +75,14 @@ public:
             m_loop->cancelHandle(m_timer); // sleep()'s finally: h.cancel()
             m_loop->release(m_timer);      // sleep() held the only reference to it
         }
-        if (m_fut)
-            m_frame->held.resize(m_heldAt);
-    }
+    } // then m_hold lets the future go
     StepAwait(const StepAwait &) = delete;
     StepAwait &operator=(const StepAwait &) = delete;
 
     void holdFuture(Future *f)
     {
         m_fut = f;
-        m_heldAt = m_frame->held.size();
-        m_frame->held.push_back(Value::object(f));
+        m_hold.emplace(m_frame, Value::object(f));
     }
     void cancelInFinally(Loop *loop, Handle *timer)
     {
@@ -111,18 +108,18 @@ public:
     {
         if (m_child)
             return m_child->await_resume();
-        if (ExcObj *e = m_task->takeSent())
-            return {e, {}};
-        if (m_yield)
-            return {nullptr, std::move(m_result)};
-        return m_fut->resultOut();
+        if (m_yield) {
+            const Out<Unit> y = YieldAwaiter{m_task}.await_resume();
+            return {y.exc, y.exc ? Value() : std::move(m_result)};
+        }
+        return FutureAwaiter{m_task, m_fut}.await_resume();
     }
 
 private:
     Task *m_task;
     Frame *m_frame;
     Future *m_fut = nullptr;
-    size_t m_heldAt = 0;
+    std::optional<Hold> m_hold; // m_fut on the frame's evaluation stack
     Loop *m_loop = nullptr;
     Handle *m_timer = nullptr;
     bool m_yield = false;
@@ -225,6 +222,8 @@ private:
     Co<Flow> opTry(Ctx &c, const Step &st);
     Co<Unit> cancelAndWait(Ctx &c, Future *fut);
     Co<Value> awaitItem(Ctx &c, Item item);
+    // The future `await v` waits on; TypeError when v is not awaitable.
+    Future *awaitable(const Value &v);
     // A spent budget: the task waits for good (the loop has halted; nothing resumes it).
     Co<Unit> park(Ctx &c);
 
@@ -430,12 +429,18 @@ Co<Value> Interp::awaitItem(Ctx &c, Item item)
 {
     if (item.isCoro)
         co_return co_await callNode(c.task, item.coro, c.depth + 1);
-    Future *f = item.value.future();
-    if (!f)
-        m_rt.raise(QStringLiteral("TypeError"),
-                   QStringLiteral("object %1 can't be used in 'await' expression").arg(item.value.typeName()));
+    Future *f = awaitable(item.value);
     Hold h(c.frame, item.value);
     co_return co_await FutureAwaiter{c.task, f};
+}
+
+Future *Interp::awaitable(const Value &v)
+{
+    Future *f = v.future();
+    if (!f)
+        m_rt.raise(QStringLiteral("TypeError"),
+                   QStringLiteral("object %1 can't be used in 'await' expression").arg(v.typeName()));
+    return f;
 }
 
 Co<Unit> Interp::park(Ctx &c)
@@ -702,11 +707,7 @@ void Interp::prepareAwait(StepAwait &a, Ctx &c, const Step &st)
             a.child(callNode(c.task, item.coro, c.depth + 1));
             return;
         }
-        Future *f = item.value.future();
-        if (!f)
-            m_rt.raise(QStringLiteral("TypeError"),
-                       QStringLiteral("object %1 can't be used in 'await' expression").arg(item.value.typeName()));
-        a.holdFuture(f);
+        a.holdFuture(awaitable(item.value));
         return;
     }
     a.child(execAwaiting(c, st));

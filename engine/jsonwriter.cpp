@@ -99,17 +99,13 @@ void JsonWriter::integer(qint64 i)
 
 void JsonWriter::number(double d)
 {
+    // QJsonValue(double) keeps an integral double within +-2^53 as an integer, and writes it
+    // so: "100000", not the "1e+05" of the shortest 'g'
+    if (d == std::trunc(d) && std::fabs(d) <= 0x1p53 && !(d == 0 && std::signbit(d)))
+        return integer(qint64(d));
     item();
     if (!std::isfinite(d)) {
         m_buf.append("null", 4); // as QJsonDocument: RFC 4627 has no infinities
-        return;
-    }
-    if (d == std::trunc(d) && std::fabs(d) <= 0x1p53 && !(d == 0 && std::signbit(d))) {
-        // QJsonValue(double) keeps an integral double within +-2^53 as an integer, and
-        // writes it so: "100000", not the "1e+05" of the shortest 'g'
-        char digits[24];
-        const auto end = std::to_chars(digits, digits + sizeof digits, qint64(d)).ptr;
-        m_buf.append(digits, size_t(end - digits));
         return;
     }
     const QByteArray text = QByteArray::number(d, 'g', QLocale::FloatingPointShortest);
