@@ -1,5 +1,6 @@
 // Memory for objects that live as long as a run (or the process), carved out of blocks that
-// double in size up to 64 MiB: no malloc and free per object.
+// double in size up to 64 MiB: no malloc and free per object. The pages a large block will
+// give out next are populated ahead, on another thread (prefault.h), a window at a time.
 #pragma once
 
 #include <cstddef>
@@ -30,9 +31,12 @@ public:
 
 private:
     void refill(size_t atLeast);
+    void advanceHorizon();
 
     uintptr_t m_cur = 0;
-    uintptr_t m_end = 0;
+    uintptr_t m_end = 0;             // allocate() gives out memory up to here: the block's end, or the
+                                     // end of the window being filled (refill() then moves it on)
+    uintptr_t m_blockEnd = 0;        // the current block's end
     size_t m_next = size_t(1) << 16; // blocks grow from 64 KiB (a small run stays small)
     std::vector<void *> m_blocks;
 };

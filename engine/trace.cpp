@@ -1,5 +1,7 @@
 #include "trace.h"
 
+#include "prefault.h"
+
 #include <algorithm>
 
 namespace ascope {
@@ -29,7 +31,13 @@ const char *taskPhaseName(TaskPhase p)
 
 void EventLog::addChunk()
 {
-    auto c = std::make_unique_for_overwrite<Chunk>();
+    // From the second chunk on, the next one is made ahead and its pages populated on another
+    // thread (prefault.h) while this one fills.
+    std::unique_ptr<Chunk> c = m_spare ? std::move(m_spare) : std::make_unique_for_overwrite<Chunk>();
+    if (!m_chunks.empty()) {
+        m_spare = std::make_unique_for_overwrite<Chunk>();
+        prefault(m_spare.get(), sizeof(Chunk));
+    }
     c->anchorBase = m_anchors.size();
     c->valueBase = m_values.size();
     c->stepBase = m_steps;

@@ -386,9 +386,10 @@ private:
     }
 
     std::vector<std::unique_ptr<Chunk>> m_chunks;
-    Chunk *m_tail = nullptr;     // m_chunks.back()
-    Table<Anchor, 12> m_anchors; // 64 KB chunks
-    Table<double, 13> m_values;  // 64 KB chunks
+    std::unique_ptr<Chunk> m_spare; // the next chunk, made ahead (addChunk)
+    Chunk *m_tail = nullptr;        // m_chunks.back()
+    Table<Anchor, 12> m_anchors;    // 64 KB chunks
+    Table<double, 13> m_values;     // 64 KB chunks
     size_t m_size = 0;
     quint64 m_steps = 0;         // step bits so far
     quint64 m_lastT = 0;         // the last event's t, bits
