@@ -232,7 +232,7 @@ QString DepIndex::names(const std::vector<const Future *> &fs) const
 {
     QStringList l;
     for (const Future *f : fs)
-        l << (f->kind == ObjKind::Task || f->named ? f->name : describe(f));
+        l << (f->kind == ObjKind::Task || f->named ? f->name() : describe(f));
     return l.join(u", "_s);
 }
 
@@ -241,7 +241,7 @@ QString DepIndex::describe(const Future *f) const
     if (!f)
         return u"nothing"_s;
     if (f->kind == ObjKind::Task)
-        return u"task "_s + f->name;
+        return u"task "_s + f->name();
     if (const Dep *d = find(f)) {
         switch (d->via) {
         case Via::Gather:
@@ -262,10 +262,10 @@ QString DepIndex::describe(const Future *f) const
     }
     if (origin(f) == FutureOrigin::Sleep)
         return u"sleep("_s + seconds(originValue(f)) + u')';
-    if (f->named && f->name.startsWith(u"hang"_s))
-        return u"a future nobody else holds ("_s + f->name + u')';
+    if (f->named && f->name().startsWith(u"hang"_s))
+        return u"a future nobody else holds ("_s + f->name() + u')';
     if (f->named)
-        return u"future '"_s + f->name + u'\'';
+        return u"future '"_s + f->name() + u'\'';
     return u"a future"_s;
 }
 
@@ -432,7 +432,7 @@ std::vector<Finding> diagnose(const Engine &engine)
     std::vector<Finding> out;
     auto add = [&](Finding::Kind k, Finding::Severity s, const Task *t, double time, const QString &message,
                    const QStringList &chain = {}) {
-        out.push_back({k, s, t ? t->name : QString(), t ? nodeOf(t) : QString(), time, message, chain});
+        out.push_back({k, s, t ? t->name() : QString(), t ? nodeOf(t) : QString(), time, message, chain});
     };
 
     // One pass over the trace: waits, snapshot states, blocking steps, cancellations.
@@ -484,7 +484,7 @@ std::vector<Finding> diagnose(const Engine &engine)
             if (tt.blocked >= kSlowStepSeconds - kEps) {
                 add(Finding::Kind::BlockingStep, Finding::Severity::Warning, rt.tasks[ti], tt.stepStart,
                     u"a step of %1 blocked the loop for %2 without yielding; every other task and timer waited "
-                    "(asyncio's debug mode logs steps slower than %3)"_s.arg(rt.tasks[ti]->name, seconds(tt.blocked),
+                    "(asyncio's debug mode logs steps slower than %3)"_s.arg(rt.tasks[ti]->name(), seconds(tt.blocked),
                                                                              seconds(kSlowStepSeconds)));
             }
             tt.blocked = 0;
@@ -558,26 +558,26 @@ std::vector<Finding> diagnose(const Engine &engine)
         add(Finding::Kind::DestroyedPending, Finding::Severity::Error, t, tt.collectedAt,
             u"%1 was destroyed while pending by the collection at %2: it waits on %3, and nothing reachable can "
             "complete it (no variable, timer, ready callback or running task leads to it)"_s.arg(
-                t->name, seconds(tt.collectedAt), what),
-            QStringList{f && (f->named || f->kind == ObjKind::Task) ? f->name : what});
+                t->name(), seconds(tt.collectedAt), what),
+            QStringList{f && (f->named || f->kind == ObjKind::Task) ? f->name() : what});
     }
 
     // Exceptions never retrieved: the outcome's names (a future the cycle collector freed is "?").
     QStringList neverNames;
     for (const Task *t : rt.tasks) {
-        if (!t->failed() || !t->logTraceback() || neverNames.contains(t->name))
+        if (!t->failed() || !t->logTraceback() || neverNames.contains(t->name()))
             continue;
-        neverNames << t->name;
+        neverNames << t->name();
         const QString exc
             = excText(t->exceptionJson.value(u"type"_s).toString(), t->exceptionJson.value(u"message"_s).toString());
         add(Finding::Kind::ExceptionNeverRetrieved, Finding::Severity::Error, t, t->finished,
             u"%1 failed with %2 and nobody retrieved it: no await, result(), exception(), gather or TaskGroup "
-            "looked at the task (\"Task exception was never retrieved\")"_s.arg(t->name, exc));
+            "looked at the task (\"Task exception was never retrieved\")"_s.arg(t->name(), exc));
     }
     for (const Future *f : rt.futures) {
         if (f->kind == ObjKind::Task || !f->failed() || !f->logTraceback())
             continue;
-        const QString name = f->named && !f->diedInCycle ? f->name : u"?"_s;
+        const QString name = f->named && !f->diedInCycle ? f->name() : u"?"_s;
         if (neverNames.contains(name))
             continue;
         neverNames << name;
@@ -587,7 +587,7 @@ std::vector<Finding> diagnose(const Engine &engine)
                 when = e.t;
         }
         const ExcObj *x = f->storedException();
-        const QString label = f->named ? u"future '"_s + f->name + u'\'' : idx.describe(f);
+        const QString label = f->named ? u"future '"_s + f->name() + u'\'' : idx.describe(f);
         out.push_back({Finding::Kind::ExceptionNeverRetrieved,
                        Finding::Severity::Error,
                        name,
@@ -607,13 +607,13 @@ std::vector<Finding> diagnose(const Engine &engine)
             : status == u"task_limit"_s || status == u"step_limit"_s || status == u"iteration_limit"_s
             ? u"when the run spent its %1 budget (limits.%2) at %3"_s.arg(status.chopped(6), status.chopped(6) + u's',
                                                                           seconds(snapshotTime))
-            : u"when %1 ended at %2"_s.arg(rt.mainTask ? rt.mainTask->name : u"main"_s, seconds(snapshotTime));
+            : u"when %1 ended at %2"_s.arg(rt.mainTask ? rt.mainTask->name() : u"main"_s, seconds(snapshotTime));
         for (size_t k = 0; k < taskCount; ++k) {
             const Task *t = rt.tasks[k];
             const TaskTrack &tt = track[k];
             if (!tt.pendingAtSnapshot)
                 continue;
-            QString message = t->name + u" was still pending "_s + moment;
+            QString message = t->name() + u" was still pending "_s + moment;
             if (tt.collectedAt >= 0 && tt.collectedAt <= snapshotTime + kEps)
                 message += u" (destroyed by the collection at %1)"_s.arg(seconds(tt.collectedAt));
             else if (const Future *f = futureAt(tt.awaitingAtSnapshot))
@@ -624,7 +624,7 @@ std::vector<Finding> diagnose(const Engine &engine)
             if (tt.failedInShutdown && !t->destroyed && !t->createdInShutdown) {
                 add(Finding::Kind::ShutdownError, Finding::Severity::Error, t, t->finished,
                     u"%1 raised %2 while asyncio.run() cancelled it at shutdown"_s.arg(
-                        t->name,
+                        t->name(),
                         excText(t->exceptionJson.value(u"type"_s).toString(),
                                 t->exceptionJson.value(u"message"_s).toString())));
             }
@@ -639,13 +639,13 @@ std::vector<Finding> diagnose(const Engine &engine)
                 start = rt.tasks[k];
         }
         if (start) {
-            QStringList chain{start->name};
+            QStringList chain{start->name()};
             QStringList steps;
             std::vector<const Task *> seen{start};
             for (const Task *cur = start;;) {
                 const Future *f = cur->futWaiter();
                 if (!f) {
-                    steps << cur->name + u" is not waiting on anything"_s;
+                    steps << cur->name() + u" is not waiting on anything"_s;
                     break;
                 }
                 std::vector<const Task *> next;
@@ -653,22 +653,22 @@ std::vector<Finding> diagnose(const Engine &engine)
                     if (x != cur && !x->done() && !x->destroyed)
                         next.push_back(x);
                 }
-                QString step = cur->name + u" waits on "_s + idx.describe(f);
+                QString step = cur->name() + u" waits on "_s + idx.describe(f);
                 if (!idx.find(f) && f->kind != ObjKind::Task && !next.empty()) {
                     QStringList by;
                     for (const Task *x : next)
-                        by << x->name;
+                        by << x->name();
                     step += u" (set by "_s + by.join(u", "_s) + u')';
                 }
                 if (next.empty()) {
                     steps << step + u", which nothing can complete"_s;
                     if (f->named)
-                        chain << f->name;
+                        chain << f->name();
                     break;
                 }
                 steps << step;
                 const Task *n = next.front();
-                chain << n->name;
+                chain << n->name();
                 if (std::find(seen.begin(), seen.end(), n) != seen.end()) {
                     steps.last() += u": a cycle"_s;
                     break;
@@ -716,7 +716,7 @@ std::vector<Finding> diagnose(const Engine &engine)
                 reported[xi] = 1;
                 const Task *waiter = rt.tasks[size_t(wi.task)];
                 QString message = u"%1 was still pending when %2 stopped waiting for it at %3 (%4); nothing "
-                                  "awaits or cancels it afterwards"_s.arg(x->name, waiter->name, seconds(wi.t1),
+                                  "awaits or cancels it afterwards"_s.arg(x->name(), waiter->name(), seconds(wi.t1),
                                                                           stopReason(idx, wi.on, wi.t1));
                 // what it waits on then: its last suspension before the waiter resumed
                 const auto s = std::lower_bound(xt.suspensions.begin(), xt.suspensions.end(),
@@ -725,7 +725,7 @@ std::vector<Finding> diagnose(const Engine &engine)
                     if (const Future *f = futureAt(std::prev(s)->second))
                         message += u"; it waits on "_s + idx.describe(f);
                 }
-                add(Finding::Kind::Orphan, Finding::Severity::Warning, x, wi.t1, message, {waiter->name, x->name});
+                add(Finding::Kind::Orphan, Finding::Severity::Warning, x, wi.t1, message, {waiter->name(), x->name()});
             }
         }
     }
@@ -742,7 +742,7 @@ std::vector<Finding> diagnose(const Engine &engine)
                                         : u"and is still pending"_s;
         add(Finding::Kind::SwallowedCancel, Finding::Severity::Warning, t, tt.deliveredAt,
             u"%1 caught the CancelledError delivered at %2 and kept running %3; whoever called cancel() "
-            "expected it to stop"_s.arg(t->name, seconds(tt.deliveredAt), until));
+            "expected it to stop"_s.arg(t->name(), seconds(tt.deliveredAt), until));
     }
 
     // Fire-and-forget: tasks of nodes only ever started by a spawn step that keeps no reference.
@@ -772,7 +772,7 @@ std::vector<Finding> diagnose(const Engine &engine)
                 continue;
             add(Finding::Kind::FireAndForget, Finding::Severity::Info, t, t->created,
                 u"%1 was started with create_task() and no reference was kept: nothing can await or cancel it, "
-                "its result or error is lost, and a collection may destroy it while pending"_s.arg(t->name));
+                "its result or error is lost, and a collection may destroy it while pending"_s.arg(t->name()));
         }
     }
 

@@ -6,6 +6,14 @@ namespace ascope {
 
 // ---------------------------------------------------------------- Future (futures.py Future)
 
+QString Future::name() const
+{
+    if (kind != ObjKind::Task)
+        return m_cold ? m_cold->name : QString();
+    const auto *t = static_cast<const Task *>(this);
+    return numberedName(rt->graph().nodes[size_t(t->node)].id, t->nameNumber);
+}
+
 Future::Future(Runtime *r, ObjKind k)
     : Listener(k)
     , rt(r)
@@ -100,7 +108,7 @@ QString pyRepr(const Value &v, int level)
         if (const ExcObj *e = v.exception())
             return e->type + u'(' + (e->hasArg ? pyStrRepr(e->message) : QString()) + u')';
         if (v.obj->kind == ObjKind::Task)
-            return QStringLiteral("<Task name='%1'>").arg(static_cast<Task *>(v.obj)->name);
+            return QStringLiteral("<Task name='%1'>").arg(static_cast<Task *>(v.obj)->name());
         return QStringLiteral("<Future>");
     }
     return {};
@@ -353,7 +361,7 @@ void Task::step(ExcObj *exc)
         m_yielded = nullptr;
         if (r == this) {
             ExcObj *e = rt->newExc(QStringLiteral("RuntimeError"),
-                                   QStringLiteral("Task cannot await on itself: <Task pending name='%1'>").arg(name));
+                                   QStringLiteral("Task cannot await on itself: <Task pending name='%1'>").arg(name()));
             loop.callSoon({this, TagTaskStep}, nullptr, e);
         } else {
             loop.trace().add({loop.time(), loop.iteration(), 0, index, r->id, EventKind::Suspended, 0});

@@ -40,7 +40,7 @@ public:
     void push_back(Callback cb)
     {
         if (m_n++ == 0) {
-            m_first = cb;
+            setFirst(cb);
             return;
         }
         if (!m_more)
@@ -55,10 +55,10 @@ public:
         const int before = m_n;
         if (m_more)
             m_n -= int(std::erase(*m_more, cb));
-        if (m_first == cb) {
+        if (first() == cb) {
             --m_n;
             if (m_n > 0) {
-                m_first = m_more->front();
+                setFirst(m_more->front());
                 m_more->erase(m_more->begin());
             }
         }
@@ -68,14 +68,23 @@ public:
     {
         if (m_n == 0)
             return;
-        f(m_first);
+        f(first());
         if (m_more)
             for (const Callback &cb : *m_more)
                 f(cb);
     }
 
 private:
-    Callback m_first;
+    Callback first() const { return {m_firstTarget, m_firstTag}; }
+    void setFirst(Callback cb)
+    {
+        m_firstTarget = cb.target;
+        m_firstTag = cb.tag;
+    }
+
+    // the first callback, spelt out so that the count fills what would be its padding
+    Listener *m_firstTarget = nullptr;
+    int m_firstTag = 0;
     int m_n = 0;
     std::unique_ptr<std::vector<Callback>> m_more;
 };
@@ -120,8 +129,11 @@ public:
     bool logTraceback() const { return m_logTraceback; }
 
     Runtime *rt;
-    QString name; // named futures (future steps, hang, await:false gather/shield)
-    int id = -1;  // index in Runtime::futures (every future and task)
+    // A task's name ("node", "node#2", ...: made when asked for, a task keeps only its number),
+    // or a named future's (future steps, hang, await:false gather/shield); empty otherwise.
+    QString name() const;
+    void setName(const QString &n) { cold().name = n; }
+    int id = -1; // index in Runtime::futures (every future and task)
     bool named = false;
     bool pyFuture = true; // _PyFuture (vs the C Future of gather's outer): only naming differs
 
@@ -135,6 +147,7 @@ protected:
     ExcObj *m_exc = nullptr;
     // What few futures need, made when first needed.
     struct Cold {
+        QString name;               // a named future's (name())
         std::vector<Frame *> excTb; // _exception_tb
         OptMsg cancelMessage;
         ExcObj *cancelledExc = nullptr;
@@ -203,11 +216,22 @@ public:
     void destroyCoroutine();
 
     int node;
+    int nameNumber = 1;            // the k of "node#k" (1: plain "node")
     int index = -1;                // creation order
     int parent = -1;               // task that created it (-1: the runner)
     bool logDestroyPending = true; // gather's own children have it off
     bool destroyed = false;        // collected while pending
     bool createdInShutdown = false;
+
+private: // next to the flags above, where they fill what would be padding
+    bool m_mustCancel = false;
+    bool m_started = false;
+    bool m_coroDone = false;
+    bool m_teardown = false;
+    bool m_yieldedBare = false;
+    int m_numCancelsRequested = 0;
+
+public:
     Future *futWaiter() const { return m_futWaiter; }
     Frame *initialFrame = nullptr; // the coroutine's frame (arguments) before it first runs
     std::vector<Frame *> frames;   // the coroutine's live frames, outermost first
@@ -233,12 +257,6 @@ private:
     void step(ExcObj *exc);
     void wakeup(Future *f);
 
-    int m_numCancelsRequested = 0;
-    bool m_mustCancel = false;
-    bool m_started = false;
-    bool m_coroDone = false;
-    bool m_teardown = false;
-    bool m_yieldedBare = false;
     Future *m_futWaiter = nullptr;
 
     QCoro::Task<> m_body;

@@ -85,9 +85,9 @@ private:
         if (!f)
             return u"?"_s;
         if (f->kind == ObjKind::Task)
-            return static_cast<const Task *>(f)->name;
+            return static_cast<const Task *>(f)->name();
         if (f->named)
-            return f->name;
+            return f->name();
         if (dynamic_cast<const GatherFuture *>(f))
             return u"gather"_s;
         return u"future #%1"_s.arg(futureId);
@@ -170,7 +170,7 @@ private:
         if (!tr.state.isEmpty())
             async("e", index, tr.state, ts);
         tr.state.clear();
-        async("e", index, m_rt.tasks[size_t(index)]->name, ts, args);
+        async("e", index, m_rt.tasks[size_t(index)]->name(), ts, args);
         tr.alive = false;
         tr.cancelling = false;
         tr.waitingOn = -1;
@@ -202,12 +202,12 @@ private:
             const Task *parent = task(e.other);
             QJsonObject args{{u"node"_s, m_rt.graph().nodes[size_t(tk->node)].id}, {u"t"_s, t}};
             if (parent)
-                args.insert(u"parent"_s, parent->name);
+                args.insert(u"parent"_s, parent->name());
             m_tracks[size_t(e.subject)].alive = true;
-            async("b", e.subject, tk->name, ts, args);
+            async("b", e.subject, tk->name(), ts, args);
             setState(e.subject, u"scheduled"_s, ts);
             if (parent)
-                flow(u"spawn"_s, ts, ts, {{u"parent"_s, parent->name}, {u"child"_s, tk->name}});
+                flow(u"spawn"_s, ts, ts, {{u"parent"_s, parent->name()}, {u"child"_s, tk->name()}});
             return;
         }
         case EventKind::StepBegan:
@@ -231,7 +231,7 @@ private:
             const Future *f = future(e.other);
             if (f && f->kind == ObjKind::Task)
                 flow(u"await"_s, ts, ts,
-                     {{u"waiter"_s, task(e.subject)->name}, {u"awaited"_s, static_cast<const Task *>(f)->name}});
+                     {{u"waiter"_s, task(e.subject)->name()}, {u"awaited"_s, static_cast<const Task *>(f)->name()}});
             return;
         }
         case EventKind::Woken: {
@@ -240,7 +240,8 @@ private:
                 return;
             const auto *done = static_cast<const Task *>(f);
             const double from = m_tracks[size_t(done->index)].finishedTs;
-            flow(u"wake"_s, from < 0 ? ts : from, ts, {{u"done"_s, done->name}, {u"woken"_s, task(e.subject)->name}});
+            flow(u"wake"_s, from < 0 ? ts : from, ts,
+                 {{u"done"_s, done->name()}, {u"woken"_s, task(e.subject)->name()}});
             return;
         }
         case EventKind::CancelRequested:
@@ -284,7 +285,7 @@ private:
         case EventKind::Collected:
             if (onFuture || !task(e.subject))
                 return;
-            m_collected.append(task(e.subject)->name);
+            m_collected.append(task(e.subject)->name());
             if (m_tracks[size_t(e.subject)].alive)
                 endTask(e.subject, ts, {{u"state"_s, u"destroyed while pending"_s}, {u"t"_s, t}});
             return;
@@ -303,7 +304,7 @@ private:
             const QString kind = QLatin1String(Injection::kindName(Injection::Kind(e.other)));
             QString target;
             if (!onFuture && task(e.subject))
-                target = task(e.subject)->name;
+                target = task(e.subject)->name();
             else if (onFuture && future(e.subject))
                 target = describe(e.subject);
             instant(u"injection"_s, target.isEmpty() ? u"inject "_s + kind : u"inject %1 %2"_s.arg(kind, target), ts,

@@ -157,9 +157,9 @@ QJsonValue valueToJson(const Value &v)
         if (const ExcObj *e = v.exception())
             return QJsonObject{{QStringLiteral("exception"), excJson(e)}};
         if (v.obj->kind == ObjKind::Task)
-            return QJsonObject{{QStringLiteral("task"), static_cast<Task *>(v.obj)->name}};
+            return QJsonObject{{QStringLiteral("task"), static_cast<Task *>(v.obj)->name()}};
         if (const Future *f = v.future())
-            return QJsonObject{{QStringLiteral("future"), f->named ? QJsonValue(f->name) : QJsonValue()}};
+            return QJsonObject{{QStringLiteral("future"), f->named ? QJsonValue(f->name()) : QJsonValue()}};
         return QStringLiteral("<object>");
     }
     return QJsonValue::Null;
@@ -319,7 +319,7 @@ bool Engine::inject(Injection in, QString *error)
     Future *target = nullptr;
     if (in.kind != Injection::Kind::Collect) {
         for (Task *t : rt.tasks) {
-            if (t->name == in.target)
+            if (t->name() == in.target)
                 target = t;
         }
         for (const auto &[name, f] : rt.namedFutures) {
@@ -513,12 +513,18 @@ void Engine::endOfEntry()
     }
     rt.mainIsRoot = false;
     rt.collect(true);
+    // One pass over the tasks: their states at the snapshot, and those shutdown will cancel.
     m_snapshot.clear();
+    m_snapshot.reserve(rt.tasks.size());
+    std::vector<Task *> alive;
     for (Task *t : rt.tasks) {
-        if (!t->done())
+        if (!t->done()) {
             m_snapshot.push_back(0);
-        else
+            if (!t->destroyed)
+                alive.push_back(t);
+        } else {
             m_snapshot.push_back(t->cancelled() ? 3 : (t->failed() ? 2 : 1));
+        }
     }
     m_futureSnapshot.clear();
     for (const auto &[name, f] : rt.namedFutures)
@@ -529,10 +535,7 @@ void Engine::endOfEntry()
         finish();
         return;
     }
-    for (Task *t : rt.tasks) {
-        if (!t->done() && !t->destroyed)
-            m_alive.push_back(t);
-    }
+    m_alive = std::move(alive);
     if (m_alive.empty()) {
         finish();
         return;
@@ -561,7 +564,7 @@ void Engine::finish()
     Runtime &rt = *m_rt;
     for (Task *t : m_alive) {
         if (t->done() && !t->cancelled() && t->exception())
-            m_shutdownErrors.push_back(t->name);
+            m_shutdownErrors.push_back(t->name());
     }
     rt.phase = Phase::Teardown;
     rt.loop().trace().add({rt.loop().time(), rt.loop().iteration(), 0, 3, -1, EventKind::Phase, 0});
@@ -683,7 +686,7 @@ void Engine::writeOutcome(JsonWriter &w) const
                 continue;
             QStringList names;
             for (const Task *t : c.destroyed)
-                names << t->name;
+                names << t->name();
             w.beginObject();
             w.key("destroyed");
             sortedNames(names);
@@ -694,20 +697,20 @@ void Engine::writeOutcome(JsonWriter &w) const
         w.endArray();
         QStringList destroyed;
         for (const Task *t : rt.destroyedPending)
-            destroyed << t->name;
+            destroyed << t->name();
         w.key("destroyed_pending");
         sortedNames(destroyed);
         QStringList never;
         for (const Task *t : rt.tasks) {
             if (t->failed() && t->logTraceback())
-                never << t->name;
+                never << t->name();
         }
         for (const Future *f : rt.futures) {
             if (f->kind == ObjKind::Task || !f->failed() || !f->logTraceback())
                 continue;
             // A named future freed by refcounting is reported by name; one the cycle collector
             // freed has lost its weak references first, so the reference reports "?".
-            never << (f->named && !f->diedInCycle ? f->name : QStringLiteral("?"));
+            never << (f->named && !f->diedInCycle ? f->name() : QStringLiteral("?"));
         }
         never.removeDuplicates();
         w.key("exception_never_retrieved");
@@ -716,7 +719,7 @@ void Engine::writeOutcome(JsonWriter &w) const
         w.beginArray();
         for (size_t i = 0; i < rt.tasks.size(); ++i) {
             if (snapshotOf(i, rt.tasks[i]) == 0)
-                w.string(rt.tasks[i]->name);
+                w.string(rt.tasks[i]->name());
         }
         w.endArray();
         w.key("shutdown_errors");
@@ -753,7 +756,7 @@ void Engine::writeOutcome(JsonWriter &w) const
         w.key("t");
         w.number(round9(e.t));
         w.key("task");
-        w.string(rt.tasks[size_t(e.subject)]->name);
+        w.string(rt.tasks[size_t(e.subject)]->name());
         w.endObject();
     }
     w.endArray();
@@ -824,7 +827,7 @@ void Engine::writeOutcome(JsonWriter &w) const
             w.number(round9(t->finished));
         }
         w.key("name");
-        w.string(t->name);
+        w.string(t->name());
         w.key("node");
         w.string(rt.graph().nodes[size_t(t->node)].id);
         if (s == 1) {

@@ -19,14 +19,14 @@ Runtime::~Runtime()
 }
 
 // The k-th object named `base`: "base", "base#2", ...
-static QString numbered(const QString &base, int k)
+QString numberedName(const QString &base, int k)
 {
     return k == 1 ? base : base + u'#' + QString::number(k);
 }
 
 QString Runtime::uniqueName(const QString &base)
 {
-    return numbered(base, ++m_nameCounts[base]);
+    return numberedName(base, ++m_nameCounts[base]);
 }
 
 static void collectAssigned(const std::vector<Step> &steps, std::vector<char> &out)
@@ -100,7 +100,7 @@ Task *Runtime::createTask(int node, Frame *frame, int taskGroup)
     int *&count = m_nodeNameCount[size_t(node)];
     if (!count)
         count = &m_nameCounts[n.id];
-    t->name = numbered(n.id, ++*count);
+    t->nameNumber = ++*count;
     t->index = int(tasks.size());
     t->id = int(futures.size());
     t->createdInShutdown = (phase != Phase::Run);
@@ -169,7 +169,7 @@ void Runtime::nameFuture(Future *f, const QString &base)
     }
     const QString n = uniqueName(base);
     if (!f->named && f->kind != ObjKind::Task) {
-        f->name = n;
+        f->setName(n);
         f->named = true;
     }
     namedFutures.push_back({n, f});
@@ -249,28 +249,33 @@ void Runtime::collect(bool endOfEntry)
 
     markGarbage();
 
+    // One pass over every future (tasks among them, in creation order): what is reachable for
+    // the snapshot, and the pending tasks this collection destroys.
     CollectionRecord rec;
     rec.t = m_loop.time();
-    for (Task *t : tasks) {
-        if (t->done() || t->destroyed || t->markEpoch == m_epoch)
+    std::vector<Task *> destroyedNow;
+    m_reachable.assign(futures.size(), 0);
+    for (Future *f : futures) {
+        const bool reached = f->markEpoch == m_epoch;
+        m_reachable[size_t(f->id)] = reached ? 1 : 0;
+        if (f->kind != ObjKind::Task || reached)
+            continue;
+        auto *t = static_cast<Task *>(f);
+        if (t->done() || t->destroyed)
             continue;
         t->destroyed = true;
+        destroyedNow.push_back(t);
         m_loop.trace().add({m_loop.time(), m_loop.iteration(), 0, t->index, -1, EventKind::Collected, 0});
         if (phase == Phase::Run && t->logDestroyPending) {
             rec.destroyed.push_back(t);
             destroyedPending.push_back(t);
         }
     }
-    m_reachable.assign(futures.size(), 0);
-    for (Future *f : futures)
-        m_reachable[size_t(f->id)] = (f->markEpoch == m_epoch) ? 1 : 0;
     m_loop.trace().add({m_loop.time(), m_loop.iteration(), 0, int(rec.destroyed.size()), -1, EventKind::Collection, 0});
     collections.push_back(std::move(rec));
     // Destroyed tasks never resume: release their C++ coroutine frames now.
-    for (Task *t : tasks) {
-        if (t->destroyed)
-            t->destroyCoroutine();
-    }
+    for (Task *t : destroyedNow)
+        t->destroyCoroutine();
 }
 
 namespace {

@@ -13,6 +13,9 @@
 
 namespace ascope {
 
+// The k-th object named `base`: "base", "base#2", ...
+QString numberedName(const QString &base, int k);
+
 // The outcome's JSON form of a value (spec section 4).
 QJsonValue valueToJson(const Value &v);
 

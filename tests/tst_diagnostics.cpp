@@ -89,7 +89,7 @@ void compareWithOutcome(const Engine &engine, const QJsonObject &expected)
         if (f.node.isEmpty())
             continue;
         const auto it
-            = std::find_if(rt.tasks.begin(), rt.tasks.end(), [&](const Task *t) { return t->name == f.task; });
+            = std::find_if(rt.tasks.begin(), rt.tasks.end(), [&](const Task *t) { return t->name() == f.task; });
         QVERIFY2(it != rt.tasks.end(), qPrintable(f.task));
         QCOMPARE(f.node, rt.graph().nodes[size_t((*it)->node)].id);
     }
@@ -398,13 +398,13 @@ private Q_SLOTS:
         QVERIFY(engine);
         const Runtime &rt = engine->runtime();
         const auto it
-            = std::find_if(rt.tasks.begin(), rt.tasks.end(), [&](const Task *t) { return t->name == waiter; });
+            = std::find_if(rt.tasks.begin(), rt.tasks.end(), [&](const Task *t) { return t->name() == waiter; });
         QVERIFY(it != rt.tasks.end());
         const Future *awaited = (*it)->futWaiter();
         QVERIFY(awaited);
         QStringList got;
         for (int id : ascope::waitTargets(rt, awaited->id))
-            got << rt.tasks[size_t(id)]->name;
+            got << rt.tasks[size_t(id)]->name();
         QCOMPARE(got, want);
         // a task stands for itself; out-of-range ids have no targets
         QCOMPARE(ascope::waitTargets(rt, (*it)->id), std::vector<int>{(*it)->index});

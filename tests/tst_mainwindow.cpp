@@ -484,7 +484,7 @@ private Q_SLOTS:
         const std::vector<TaskStateAt> expected = rt.loop().trace().statesAt(w.cursorTime(), rt.tasks.size());
         QCOMPARE(w.taskModel()->rowCount(), 4);
         for (size_t i = 0; i < rt.tasks.size(); ++i) {
-            const QString name = rt.tasks[i]->name;
+            const QString name = rt.tasks[i]->name();
             QCOMPARE(stateOfTask(w, name), QString::fromLatin1(taskPhaseName(expected[i].phase)));
         }
         // The first download ends at 2 s: done after it, waiting before; its node shows that.

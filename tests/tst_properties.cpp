@@ -230,7 +230,7 @@ std::unique_ptr<Engine> runWithRandomInjections(const std::shared_ptr<const Grap
         Runtime &rt = engine->runtime();
         QStringList targets;
         for (const Task *t : rt.tasks)
-            targets << t->name;
+            targets << t->name();
         for (const auto &[name, f] : rt.namedFutures)
             targets << name;
         // a few tries: many picks do not apply (a task already done, a future resolved twice)
@@ -389,13 +389,13 @@ void TestProperties::runs()
                     && (e.other == int(Injection::Kind::Drop) || e.other == int(Injection::Kind::Collect));
                 QVERIFY2(
                     e.kind == EventKind::Collected || outside,
-                    qPrintable(u"event after the end of task %1: %2 (event %3); "_s.arg(rt.tasks[size_t(task)]->name)
+                    qPrintable(u"event after the end of task %1: %2 (event %3); "_s.arg(rt.tasks[size_t(task)]->name())
                                    .arg(eventText(e))
                                    .arg(i)
                                + where));
                 QVERIFY2(
                     e.kind != EventKind::Collected,
-                    qPrintable(u"a finished task was collected: "_s + rt.tasks[size_t(task)]->name + u"; " + where));
+                    qPrintable(u"a finished task was collected: "_s + rt.tasks[size_t(task)]->name() + u"; " + where));
             }
             if (isTerminal(e.kind))
                 terminalAt[size_t(task)] = int(i);
@@ -404,16 +404,16 @@ void TestProperties::runs()
             const Task *t = rt.tasks[i];
             if (!t->done()) {
                 QVERIFY2(terminalAt[i] < 0,
-                         qPrintable(u"pending task with a terminal event: "_s + t->name + u"; " + where));
+                         qPrintable(u"pending task with a terminal event: "_s + t->name() + u"; " + where));
                 ++m_pending;
                 continue;
             }
             QVERIFY2(terminalAt[i] >= 0,
-                     qPrintable(u"finished task without a terminal event: "_s + t->name + u"; " + where));
+                     qPrintable(u"finished task without a terminal event: "_s + t->name() + u"; " + where));
             const EventKind k = events[size_t(terminalAt[i])].kind;
             const EventKind expected = t->cancelled() ? EventKind::TaskCancelled
                                                       : (t->failed() ? EventKind::TaskFailed : EventKind::TaskDone);
-            QVERIFY2(k == expected, qPrintable(u"terminal event disagrees with task "_s + t->name + u"; " + where));
+            QVERIFY2(k == expected, qPrintable(u"terminal event disagrees with task "_s + t->name() + u"; " + where));
             ++m_terminated;
         }
 

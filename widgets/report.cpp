@@ -993,15 +993,15 @@ QString eventLine(const Engine &engine, size_t index)
     const Runtime &rt = engine.runtime();
     const Event &e = rt.loop().trace().events().at(index);
     auto task = [&rt](qint32 i) -> QString {
-        return i >= 0 && size_t(i) < rt.tasks.size() ? rt.tasks[size_t(i)]->name : u"task #%1"_s.arg(i);
+        return i >= 0 && size_t(i) < rt.tasks.size() ? rt.tasks[size_t(i)]->name() : u"task #%1"_s.arg(i);
     };
     auto future = [&rt](qint32 id) -> QString {
         if (id < 0 || size_t(id) >= rt.futures.size())
             return u"future #%1"_s.arg(id);
         const Future *f = rt.futures[size_t(id)];
         if (f->kind == ObjKind::Task)
-            return u"task "_s + f->name;
-        return f->named ? u"future "_s + f->name : u"future #%1"_s.arg(id);
+            return u"task "_s + f->name();
+        return f->named ? u"future "_s + f->name() : u"future #%1"_s.arg(id);
     };
     QString what;
     switch (e.kind) {

@@ -269,7 +269,7 @@ private Q_SLOTS:
         const Runtime &rt = engine->runtime();
         QCOMPARE(rt.tasks.size(), size_t(2));
         const Task *h = rt.tasks[1];
-        QCOMPARE(h->name, u"h"_s);
+        QCOMPARE(h->name(), u"h"_s);
         QVERIFY(h->destroyed);
         QVERIFY(!h->done());
         int collected = 0, terminal = 0;

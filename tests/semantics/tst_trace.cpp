@@ -218,7 +218,7 @@ private Q_SLOTS:
                 QVERIFY2(lastStep[t] >= 0 && events[size_t(lastStep[t])].iteration == e.iteration,
                          qPrintable(where + u": completed outside its own step"_s));
                 QCOMPARE(int(e.flags), shutdownMark >= 0 ? 1 : 0);
-                completions << rt.tasks[t]->name + u':' + stateOf(e.kind);
+                completions << rt.tasks[t]->name() + u':' + stateOf(e.kind);
                 break;
             case EventKind::Collected:
                 collected[t] = int(i);
@@ -237,7 +237,7 @@ private Q_SLOTS:
         const QString status = o.value(u"status"_s).toString();
         for (size_t t = 0; t < ntasks; ++t) {
             const Task *task = rt.tasks[t];
-            const QString name = task->name;
+            const QString name = task->name();
             QVERIFY2(created[t] >= 0, qPrintable(name + u": never created in the trace"_s));
             QVERIFY2(terminals[t] <= 1, qPrintable(name + u": more than one completion"_s));
             if (task->done()) {

@@ -37,7 +37,7 @@ QString callOf(const Future *f, const Origin &o)
         return u"gather"_s;
     switch (o.kind) {
     case FutureOrigin::Plain: // resolved by whoever sets it
-        return f->named ? u"future "_s + f->name : u"future"_s;
+        return f->named ? u"future "_s + f->name() : u"future"_s;
     case FutureOrigin::Sleep:
         return u"sleep"_s;
     case FutureOrigin::Gather:
@@ -82,7 +82,7 @@ AwaitGraph AwaitGraph::build(const Engine &engine, double t)
             continue;
         const Task *task = rt.tasks[i];
         Node n;
-        n.name = task->name;
+        n.name = task->name();
         n.node = rt.graph().nodes[size_t(task->node)].id;
         n.state = QString::fromLatin1(taskPhaseName(p));
         n.task = int(i);
@@ -106,11 +106,11 @@ AwaitGraph AwaitGraph::build(const Engine &engine, double t)
         QStringList names;
         for (int target : targets) {
             if (target >= 0 && size_t(target) < rt.tasks.size())
-                names << rt.tasks[size_t(target)]->name;
+                names << rt.tasks[size_t(target)]->name();
         }
         QString awaits;
         if (f->kind == ObjKind::Task)
-            awaits = u"task "_s + f->name;
+            awaits = u"task "_s + f->name();
         else if (origin.kind == FutureOrigin::Sleep)
             awaits = u"sleep "_s + seconds(origin.value);
         else if (call.startsWith(u"future"))
@@ -131,7 +131,7 @@ AwaitGraph AwaitGraph::build(const Engine &engine, double t)
             int to = nodeOfFuture.value(f->id, -1);
             if (to < 0) {
                 Node fn;
-                fn.name = f->named ? f->name : u"future"_s;
+                fn.name = f->named ? f->name() : u"future"_s;
                 fn.state = u"future"_s;
                 fn.future = f->id;
                 to = int(g.m_nodes.size());

@@ -151,9 +151,9 @@ QString TaskTableModel::awaitingText(qint32 futureId) const
         return {};
     const Future *f = rt.futures[size_t(futureId)];
     if (f->kind == ObjKind::Task)
-        return u"task "_s + f->name;
+        return u"task "_s + f->name();
     if (f->named)
-        return u"future "_s + f->name;
+        return u"future "_s + f->name();
     const FutureOriginInfo o = size_t(futureId) < m_origins.size() ? m_origins[size_t(futureId)] : FutureOriginInfo{};
     // The asyncio call that made it, with its count or timeout (O(1) a row: the await graph
     // names the tasks behind it).
@@ -207,7 +207,7 @@ std::vector<TaskTableModel::Row> TaskTableModel::snapshot() const
     for (size_t i = 0; i < count; ++i) {
         const Task *t = rt.tasks[i];
         Row r;
-        r.name = t->name;
+        r.name = t->name();
         r.node = rt.graph().nodes[size_t(t->node)].id;
         r.state = phaseName(states[i].phase);
         r.created = t->created;

@@ -94,7 +94,7 @@ void TimelineData::learnFuture(qint32 futureId)
     FutureInfo &fi = info(futureId);
     const Future *f = rt.futures[size_t(futureId)];
     if (f->named && !m_futureNames.contains(futureId)) {
-        m_futureNames.insert(futureId, f->name);
+        m_futureNames.insert(futureId, f->name());
         if (fi.origin == kUnknown || fi.origin == quint8(FutureOrigin::Plain))
             fi.origin = kNamedFuture;
     }
@@ -155,7 +155,7 @@ void TimelineData::addTask(const Event &e)
         return; // tasks are traced in creation order
     const Task *task = rt.tasks[size_t(index)];
     Row row;
-    row.name = task->name;
+    row.name = task->name();
     row.node = task->node;
     row.parent = e.other >= 0 && e.other < index ? e.other : -1;
     row.group = (e.flags & 1) ? int(e.value) : -1;
@@ -165,7 +165,7 @@ void TimelineData::addTask(const Event &e)
     fi.origin = kTaskFuture;
     fi.related = index;
     if (!m_byName.isEmpty())
-        m_byName.insert(task->name, index);
+        m_byName.insert(task->name(), index);
 
     qint32 treeParent = m_rows.back().parent >= 0 ? m_rows.back().parent : kNone;
     if (const int g = m_rows.back().group; g >= 0) {
