@@ -96,6 +96,15 @@ public:
     }
     void child(Co<Value> co) { m_child.emplace(std::move(co)); }
 
+    // Awaits it in place (GCC 12 copies an awaiter named in a coroutine template's co_await).
+    struct Ref {
+        StepAwait &a;
+        bool await_ready() const noexcept { return a.await_ready(); }
+        bool await_suspend(std::coroutine_handle<> h) { return a.await_suspend(h); }
+        Out<Value> await_resume() { return a.await_resume(); }
+    };
+    Ref operator co_await() & { return {*this}; }
+
     bool await_ready() const noexcept { return m_fut && m_fut->done(); } // Future.__await__
     bool await_suspend(std::coroutine_handle<> h)
     {
@@ -202,6 +211,11 @@ public:
 
     Co<Value> callNode(Task *task, Coro coro, int depth);
     Co<Flow> execBlock(Ctx &c, const std::vector<Step> &steps);
+    // The statements of a block, in order, in one coroutine of type R: a nested block's
+    // Co<Flow> (I = Interp &, C = Ctx &), or a task's whole body, a QCoro coroutine that owns
+    // its interpreter and context (I = Interp, C = Ctx) and ends the task with the block's
+    // outcome: a task at its top level keeps one coroutine frame, not two.
+    template<typename R, typename I, typename C> static R runSteps(I in, C c, const std::vector<Step> &steps);
 
 private:
     Co<Flow> execCompound(Ctx &c, const Step &st);
@@ -456,51 +470,100 @@ Co<Unit> Interp::park(Ctx &c)
 
 Co<Flow> Interp::execBlock(Ctx &c, const std::vector<Step> &steps)
 {
+    return runSteps<Co<Flow>, Interp &, Ctx &>(*this, c, steps);
+}
+
+template<typename R, typename I, typename C> R Interp::runSteps(I in, C c, const std::vector<Step> &steps)
+{
     // Kept small: a coroutine frame holds every local and temporary of every suspension point,
     // and each task has one of these alive per nested block. The statements live elsewhere.
-    for (const Step &st : steps) {
-        if (m_rt.countStep()) {
-            const Out<Unit> p = co_await park(c);
-            if (p.exc)
-                co_return Raise{p.exc};
+    constexpr bool kTaskBody = !std::is_reference_v<C>;
+    Out<Flow> out;
+    std::optional<FramePush> body; // a task's body: its coroutine's frame on the frame stack
+    if constexpr (kTaskBody)
+        body.emplace(c.task, c.frame);
+    bool tornDown = false;
+    try {
+        for (const Step &st : steps) {
+            if (in.m_rt.countStep()) {
+                const Out<Unit> p = co_await in.park(c);
+                if (p.exc) {
+                    out = {p.exc, {}};
+                    goto finished;
+                }
+            }
+            switch (st.op) {
+            case Op::TaskGroup:
+            case Op::Timeout:
+            case Op::Try:
+            case Op::Repeat: {
+                Out<Flow> f = co_await in.execCompound(c, st);
+                if (f.exc || f.value.returned) {
+                    out = std::move(f);
+                    goto finished;
+                }
+                break;
+            }
+            case Op::Sleep:
+            case Op::Await:
+            case Op::Gather:
+            case Op::Wait:
+            case Op::WaitFor:
+            case Op::Shield:
+            case Op::AsCompleted:
+            case Op::Hang: {
+                Out<Value> v;
+                {
+                    StepAwait a(in, c, st); // undone (held value, sleep's timer) before the result is stored
+                    v = co_await a;
+                }
+                if (v.exc) {
+                    out = {v.exc, {}};
+                    goto finished;
+                }
+                if (st.as && st.op != Op::Hang)
+                    in.write(c, *st.as, v.value);
+                break;
+            }
+            default: {
+                ExcObj *raised = nullptr;
+                const bool returned = in.execSimple(c, st, &raised);
+                if (raised) {
+                    out = {raised, {}};
+                    goto finished;
+                }
+                if (returned) {
+                    out = {nullptr, Flow{true, st.hasValue ? in.eval(c, st.value) : Value::none()}};
+                    goto finished;
+                }
+                break;
+            }
+            }
         }
-        switch (st.op) {
-        case Op::TaskGroup:
-        case Op::Timeout:
-        case Op::Try:
-        case Op::Repeat: {
-            Out<Flow> f = co_await execCompound(c, st);
-            if (f.exc || f.value.returned)
-                co_return std::move(f);
-            break;
-        }
-        case Op::Sleep:
-        case Op::Await:
-        case Op::Gather:
-        case Op::Wait:
-        case Op::WaitFor:
-        case Op::Shield:
-        case Op::AsCompleted:
-        case Op::Hang: {
-            const Out<Value> v = co_await StepAwait(*this, c, st);
-            if (v.exc)
-                co_return Raise{v.exc};
-            if (st.as && st.op != Op::Hang)
-                write(c, *st.as, v.value);
-            break;
-        }
-        default: {
-            ExcObj *raised = nullptr;
-            const bool returned = execSimple(c, st, &raised);
-            if (raised)
-                co_return Raise{raised};
-            if (returned)
-                co_return Flow{true, st.hasValue ? eval(c, st.value) : Value::none()};
-            break;
-        }
-        }
+    } catch (const PyRaise &r) {
+        out = {r.exc, {}};
+    } catch (const Teardown &) {
+        if constexpr (!kTaskBody)
+            throw;
+        body.reset();
+        tornDown = true; // unwound at the end of the run: no Python code runs, the task stays as it is
     }
-    co_return Flow{};
+finished:
+    if constexpr (kTaskBody) {
+        if (!tornDown) {
+            body.reset();
+            Task *t = c.task;
+            if (out.exc) {
+                out.exc->addFrame(c.frame);
+                t->bodyRaised(out.exc);
+            } else {
+                t->bodyReturned(out.value.returned ? out.value.value : Value::none());
+            }
+        }
+        co_return;
+    } else {
+        co_return std::move(out);
+    }
 }
 
 Co<Value> Interp::execAwaiting(Ctx &c, const Step &st)
@@ -1188,24 +1251,9 @@ Co<Flow> Interp::opTry(Ctx &c, const Step &st)
 
 QCoro::Task<> Runtime::runBody(Task *t)
 {
-    // Interp::callNode(t, its coroutine, 1) inlined: one coroutine frame less per task.
-    Interp interp(*this);
     const Node &node = graph().nodes[size_t(t->node)];
-    Ctx c{*this, t, t->initialFrame, node, 1, {}};
-    try {
-        Out<Flow> f;
-        {
-            FramePush fp(t, t->initialFrame);
-            f = co_await interp.execBlock(c, node.steps);
-        }
-        if (f.exc) {
-            f.exc->addFrame(t->initialFrame);
-            t->bodyRaised(f.exc);
-        } else {
-            t->bodyReturned(f.value.returned ? f.value.value : Value::none());
-        }
-    } catch (const Teardown &) {
-    }
+    return Interp::runSteps<QCoro::Task<>, Interp, Ctx>(Interp(*this), Ctx{*this, t, t->initialFrame, node, 1, {}},
+                                                        node.steps);
 }
 
 } // namespace ascope
