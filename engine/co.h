@@ -144,11 +144,21 @@ public:
         static void operator delete(void *p, size_t n) noexcept { detail::FramePool::release(p, n); }
     };
 
+    Co() noexcept = default; // no coroutine (an awaiter's "none")
     Co(Co &&o) noexcept
         : m_h(std::exchange(o.m_h, {}))
     {
     }
-    Co &operator=(Co &&) = delete;
+    Co &operator=(Co &&o) noexcept
+    {
+        if (this != &o) {
+            if (m_h)
+                m_h.destroy();
+            m_h = std::exchange(o.m_h, {});
+        }
+        return *this;
+    }
+    explicit operator bool() const noexcept { return bool(m_h); }
     Co(const Co &) = delete;
     ~Co()
     {
@@ -185,7 +195,7 @@ private:
         : m_h(h)
     {
     }
-    std::coroutine_handle<promise_type> m_h;
+    std::coroutine_handle<promise_type> m_h{};
 };
 
 } // namespace ascope

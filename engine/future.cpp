@@ -236,7 +236,7 @@ void Future::fire(Handle &h)
     switch (h.cb.tag) {
     case TagSetResultUnlessCancelled:
         if (!cancelled())
-            setResult(h.val);
+            setResult(h.val());
         break;
     case TagReleaseWaiter:
         if (!done())

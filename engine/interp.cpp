@@ -75,14 +75,20 @@ public:
             m_loop->cancelHandle(m_timer); // sleep()'s finally: h.cancel()
             m_loop->release(m_timer);      // sleep() held the only reference to it
         }
-    } // then m_hold lets the future go
+        // in the order of a stack: the child's own holds go first, then the future this holds
+        m_child = {};
+        m_result.reset();
+        if (m_heldAt != kNotHeld)
+            m_frame->held.resize(m_heldAt); // as Hold
+    }
     StepAwait(const StepAwait &) = delete;
     StepAwait &operator=(const StepAwait &) = delete;
 
     void holdFuture(Future *f)
     {
         m_fut = f;
-        m_hold.emplace(m_frame, Value::object(f));
+        m_heldAt = m_frame->held.size();
+        m_frame->held.push_back(Value::object(f));
     }
     void cancelInFinally(Loop *loop, Handle *timer)
     {
@@ -92,9 +98,10 @@ public:
     void yieldThen(Value result)
     {
         m_yield = true;
-        m_result = std::move(result);
+        if (!result.isNone())
+            m_result = std::make_unique<Value>(std::move(result));
     }
-    void child(Co<Value> co) { m_child.emplace(std::move(co)); }
+    void child(Co<Value> co) { m_child = std::move(co); }
 
     // Awaits it in place (GCC 12 copies an awaiter named in a coroutine template's co_await).
     struct Ref {
@@ -109,31 +116,33 @@ public:
     bool await_suspend(std::coroutine_handle<> h)
     {
         if (m_child)
-            return m_child->await_suspend(h);
+            return m_child.await_suspend(h);
         m_task->suspendOn(m_fut, h); // no future: a bare yield
         return true;
     }
     Out<Value> await_resume()
     {
         if (m_child)
-            return m_child->await_resume();
+            return m_child.await_resume();
         if (m_yield) {
             const Out<Unit> y = YieldAwaiter{m_task}.await_resume();
-            return {y.exc, y.exc ? Value() : std::move(m_result)};
+            return {y.exc, y.exc || !m_result ? Value() : std::move(*m_result)};
         }
         return FutureAwaiter{m_task, m_fut}.await_resume();
     }
 
 private:
+    // Small: every task waiting in a statement keeps one in its coroutine frame.
+    static constexpr size_t kNotHeld = ~size_t(0);
     Task *m_task;
     Frame *m_frame;
     Future *m_fut = nullptr;
-    std::optional<Hold> m_hold; // m_fut on the frame's evaluation stack
+    size_t m_heldAt = kNotHeld; // m_fut's place on the frame's evaluation stack
     Loop *m_loop = nullptr;
     Handle *m_timer = nullptr;
+    std::unique_ptr<Value> m_result; // sleep(0)'s result, when it is not None
+    Co<Value> m_child;
     bool m_yield = false;
-    Value m_result;
-    std::optional<Co<Value>> m_child;
 };
 
 // A library coroutine's frame (wait_for, wait, as_completed) on the task's frame stack.
@@ -497,11 +506,9 @@ template<typename R, typename I, typename C> R Interp::runSteps(I in, C c, const
             case Op::Timeout:
             case Op::Try:
             case Op::Repeat: {
-                Out<Flow> f = co_await in.execCompound(c, st);
-                if (f.exc || f.value.returned) {
-                    out = std::move(f);
+                out = co_await in.execCompound(c, st);
+                if (out.exc || out.value.returned)
                     goto finished;
-                }
                 break;
             }
             case Op::Sleep:

@@ -24,7 +24,7 @@ void Handle::trace(Tracer &t) const
     t.visit(cb.target);
     t.visit(arg);
     t.visit(exc);
-    t.visit(val);
+    t.visit(val());
 }
 
 Loop::Loop(double timeLimit)
@@ -60,7 +60,7 @@ void Loop::recycle(Handle *h)
     h->cb = {};
     h->arg = nullptr;
     h->exc = nullptr;
-    h->val = {};
+    h->setVal({});
     h->when = 0;
     h->cancelled = false;
     h->scheduled = false;
@@ -76,7 +76,7 @@ Handle *Loop::callSoon(Callback cb, Object *arg, ExcObj *exc, Value val)
     h->cb = cb;
     h->arg = arg;
     h->exc = exc;
-    h->val = std::move(val);
+    h->setVal(std::move(val));
     h->queued = true;
     m_ready.push_back(h);
     return h;
@@ -87,7 +87,7 @@ Handle *Loop::callAt(double when, Callback cb, Object *arg, Value val)
     Handle *h = newHandle();
     h->cb = cb;
     h->arg = arg;
-    h->val = std::move(val);
+    h->setVal(std::move(val));
     h->when = when;
     h->isTimer = true;
     h->pinned = true; // the caller keeps it to cancel it
@@ -110,7 +110,7 @@ void Loop::cancelHandle(Handle *h)
     h->cancelled = true;
     h->arg = nullptr;
     h->exc = nullptr;
-    h->val = {};
+    h->setVal({});
 }
 
 void Loop::rescheduleTimer(Handle *h, double when)

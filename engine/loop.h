@@ -3,6 +3,7 @@
 #pragma once
 
 #include "arena.h"
+#include "chunked.h"
 #include "objects.h"
 #include "trace.h"
 
@@ -29,10 +30,11 @@ struct Handle final : Object {
         : Object(ObjKind::Handle)
     {
     }
+    qint32 seq = -1; // timers: creation number, names the timer in the trace (first: it fills
+                     // what would be the padding after Object's fields)
     Callback cb;
     Object *arg = nullptr; // the future a done-callback reports, or another argument
     ExcObj *exc = nullptr; // Task.__step(exc)
-    Value val;             // e.g. the result of sleep()
     double when = 0;
     bool cancelled = false;
     bool scheduled = false; // in the timer heap
@@ -43,8 +45,25 @@ struct Handle final : Object {
     bool pinned = false;
     bool queued = false; // in the ready queue or the timer heap
     bool free = false;   // on the loop's free list
-    qint32 seq = -1;     // timers: creation number, names the timer in the trace
+    // e.g. the result of sleep(): made only when it is not None (nearly every handle has none)
+    const Value &val() const
+    {
+        static const Value none;
+        return m_val ? *m_val : none;
+    }
+    void setVal(Value v)
+    {
+        if (v.isNone())
+            m_val.reset();
+        else if (m_val)
+            *m_val = std::move(v);
+        else
+            m_val = std::make_unique<Value>(std::move(v));
+    }
     void trace(Tracer &t) const override;
+
+private:
+    std::unique_ptr<Value> m_val;
 };
 
 // Anything a handle can run.
@@ -136,7 +155,7 @@ public:
     const Trace &trace() const { return m_trace; }
 
     // Objects allocated so far (for the collector's sweep).
-    const std::vector<Object *> &arena() const { return m_arena; }
+    const ChunkedArray<Object *, 14> &arena() const { return m_arena; }
 
     double timeLimit() const { return m_limit; }
 
@@ -169,7 +188,7 @@ private:
     Handle *m_currentHandle = nullptr;
     Trace m_trace;
     BlockArena m_pool;
-    std::vector<Object *> m_arena;       // every object made, in creation order
+    ChunkedArray<Object *, 14> m_arena;  // every object made, in creation order (128 KB chunks)
     std::vector<Handle *> m_freeHandles; // in the arena, ready for reuse
 };
 

@@ -264,33 +264,40 @@ struct Frame final : Object {
     {
     }
     std::vector<Value> locals;
-    BoundSet bound;                                    // locals[i] is assigned (else reading it is a NameError)
-    std::vector<Value> held;                           // evaluation stack / with-managers / handled exceptions
-    std::vector<std::pair<const void *, Value>> temps; // generated temporaries (_ts, _r) by step
-    Object *refs[2] = {nullptr, nullptr};              // what a frame of asyncio's own code holds
+    BoundSet bound;                       // locals[i] is assigned (else reading it is a NameError)
+    std::vector<Value> held;              // evaluation stack / with-managers / handled exceptions
+    Object *refs[2] = {nullptr, nullptr}; // what a frame of asyncio's own code holds
     void setTemp(const void *key, const Value &v)
     {
-        for (auto &[k, x] : temps) {
+        if (!temps)
+            temps = std::make_unique<std::vector<std::pair<const void *, Value>>>();
+        for (auto &[k, x] : *temps) {
             if (k == key) {
                 x = v;
                 return;
             }
         }
-        temps.emplace_back(key, v);
+        temps->emplace_back(key, v);
     }
     void clearTemp(const void *key)
     {
-        std::erase_if(temps, [key](const auto &p) { return p.first == key; });
+        if (temps)
+            std::erase_if(*temps, [key](const auto &p) { return p.first == key; });
     }
     void trace(Tracer &t) const override
     {
         t.visitAll(locals);
         t.visitAll(held);
-        for (const auto &p : temps)
-            t.visit(p.second);
+        if (temps)
+            for (const auto &p : *temps)
+                t.visit(p.second);
         t.visit(refs[0]);
         t.visit(refs[1]);
     }
+
+private:
+    // generated temporaries (_ts, _r, _tg) by step: made for the few frames that have one
+    std::unique_ptr<std::vector<std::pair<const void *, Value>>> temps;
 };
 
 // Python's repr() of a value, with reprlib's limits (level 0 = top).

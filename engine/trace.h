@@ -2,6 +2,8 @@
 // report and the outcome file are projections of it.
 #pragma once
 
+#include "chunked.h"
+
 #include <QString>
 
 #include <array>
@@ -311,30 +313,6 @@ private:
         size_t valueBase;
         quint64 stepBase;
     };
-    // An append-only array in fixed chunks (2^Bits elements): nothing moves when it grows.
-    template<typename T, size_t Bits> class Table
-    {
-    public:
-        const T &operator[](size_t i) const { return m_chunks[i >> Bits][i & ((size_t(1) << Bits) - 1)]; }
-        size_t size() const { return m_size; }
-        void push_back(const T &v)
-        {
-            const size_t slot = m_size & ((size_t(1) << Bits) - 1);
-            if (slot == 0)
-                m_chunks.push_back(std::make_unique_for_overwrite<T[]>(size_t(1) << Bits));
-            m_chunks.back()[slot] = v;
-            ++m_size;
-        }
-        size_t memoryBytes() const
-        {
-            return m_chunks.size() * (sizeof(T) << Bits) + m_chunks.capacity() * sizeof(m_chunks[0]);
-        }
-
-    private:
-        std::vector<std::unique_ptr<T[]>> m_chunks;
-        size_t m_size = 0;
-    };
-
     void addChunk();
 
     // The cursor at event i, by rank (O(1)); i >= size(): at no event.
@@ -386,10 +364,10 @@ private:
     }
 
     std::vector<std::unique_ptr<Chunk>> m_chunks;
-    std::unique_ptr<Chunk> m_spare; // the next chunk, made ahead (addChunk)
-    Chunk *m_tail = nullptr;        // m_chunks.back()
-    Table<Anchor, 12> m_anchors;    // 64 KB chunks
-    Table<double, 13> m_values;     // 64 KB chunks
+    std::unique_ptr<Chunk> m_spare;     // the next chunk, made ahead (addChunk)
+    Chunk *m_tail = nullptr;            // m_chunks.back()
+    ChunkedArray<Anchor, 12> m_anchors; // 64 KB chunks
+    ChunkedArray<double, 13> m_values;  // 64 KB chunks
     size_t m_size = 0;
     quint64 m_steps = 0;         // step bits so far
     quint64 m_lastT = 0;         // the last event's t, bits

@@ -1,7 +1,9 @@
 // BlockArena and prefault(): every allocation is aligned and its own (a pattern written to each
 // survives all the others, across windows and blocks, for small and large requests), and
 // populating memory ahead never changes what is in it, even while it is being written.
+// ChunkedArray: what is appended is read back in order, by index and by iteration, across chunks.
 #include "arena.h"
+#include "chunked.h"
 #include "prefault.h"
 
 #include <QTest>
@@ -25,6 +27,8 @@ private Q_SLOTS:
     void allocations_data();
     void allocations();
     void prefaultKeepsContent();
+    void chunkedArray_data();
+    void chunkedArray();
 };
 
 void TestArena::allocations_data()
@@ -95,6 +99,41 @@ void TestArena::prefaultKeepsContent()
 #else
     Q_UNUSED(works);
 #endif
+}
+
+void TestArena::chunkedArray_data()
+{
+    QTest::addColumn<int>("count");
+    QTest::newRow("empty") << 0;
+    QTest::newRow("one") << 1;
+    QTest::newRow("a chunk less one") << 15;
+    QTest::newRow("exactly a chunk") << 16;
+    QTest::newRow("a chunk and one") << 17;
+    QTest::newRow("many chunks") << 1000;
+}
+
+void TestArena::chunkedArray()
+{
+    QFETCH(int, count);
+    ChunkedArray<int, 4> a; // chunks of 16
+    const int *first = nullptr;
+    for (int i = 0; i < count; ++i) {
+        a.push_back(i * 3);
+        if (i == 0)
+            first = &a[0];
+    }
+    QCOMPARE(a.size(), size_t(count));
+    QCOMPARE(a.empty(), count == 0);
+    if (count > 0)
+        QCOMPARE(&a[0], first); // growing never moved it
+    int k = 0;
+    for (int v : a) {
+        QCOMPARE(v, k * 3);
+        QCOMPARE(a[size_t(k)], k * 3);
+        ++k;
+    }
+    QCOMPARE(k, count);
+    QVERIFY(a.memoryBytes() >= size_t(count) * sizeof(int));
 }
 
 QTEST_GUILESS_MAIN(TestArena)
