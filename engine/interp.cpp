@@ -196,13 +196,45 @@ bool isCancelledError(const ExcObj *e)
     return e && excIsSubclass(e->type, QStringLiteral("CancelledError"));
 }
 
+// An exception being handled (an except body, a finally in flight), innermost first: each is
+// made by the statement that handles it (HandlingScope), in that statement's coroutine frame.
+struct Handling {
+    ExcObj *exc;
+    const Handling *outer;
+};
+
+// What the statements of one node call run in. Kept small: every task has one in its body's
+// coroutine frame, and every node call awaited inline another.
 struct Ctx {
-    Runtime &rt;
     Task *task;
     Frame *frame;
     const Node &node;
     int depth;
-    std::vector<ExcObj *> handling; // exceptions being handled (except bodies, finally in flight)
+    const Handling *handling = nullptr; // the innermost exception being handled, or none
+};
+
+// Marks `exc` (when not null) as being handled while it lives.
+class HandlingScope
+{
+public:
+    HandlingScope(Ctx &c, ExcObj *exc)
+        : m_c(c)
+        , m_h{exc, c.handling}
+    {
+        if (exc)
+            c.handling = &m_h;
+    }
+    ~HandlingScope()
+    {
+        if (m_h.exc)
+            m_c.handling = m_h.outer;
+    }
+    HandlingScope(const HandlingScope &) = delete;
+    HandlingScope &operator=(const HandlingScope &) = delete;
+
+private:
+    Ctx &m_c;
+    Handling m_h;
 };
 
 constexpr int kMaxDepth = 990; // CPython's recursion limit is 1000 frames
@@ -417,8 +449,8 @@ ExcObj *Interp::makeException(Ctx &c, const QString &type, const OptMsg &msg)
     } else {
         e = m_rt.newExc(type, msg);
     }
-    if (!c.handling.empty())
-        e->context = c.handling.back();
+    if (c.handling)
+        e->context = c.handling->exc;
     return e;
 }
 
@@ -433,7 +465,7 @@ void Interp::raiseNoAttribute(const Value &v, const char *attr)
 Co<Value> Interp::callNode(Task *task, Coro coro, int depth)
 {
     const Node &node = m_rt.graph().nodes[size_t(coro.node)];
-    Ctx c{m_rt, task, coro.frame, node, depth, {}};
+    Ctx c{task, coro.frame, node, depth};
     if (depth > kMaxDepth) {
         ExcObj *e = m_rt.newExc(QStringLiteral("RecursionError"), QStringLiteral("maximum recursion depth exceeded"));
         e->addFrame(coro.frame);
@@ -636,9 +668,9 @@ bool Interp::execSimple(Ctx &c, const Step &st, ExcObj **raised)
         return false;
     }
     case Op::Reraise: {
-        if (c.handling.empty())
+        if (!c.handling)
             m_rt.raise(QStringLiteral("RuntimeError"), QStringLiteral("No active exception to reraise"));
-        *raised = c.handling.back();
+        *raised = c.handling->exc;
         return false;
     }
     case Op::Spawn: {
@@ -1085,21 +1117,19 @@ Co<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
     c.frame->setTemp(&st, tsList); // `_ts`
     Out<Flow> body = co_await execBlock(c, st.body);
     ExcObj *bodyExc = body.exc;
-    if (bodyExc) {
+    if (bodyExc)
         bodyExc->addFrame(c.frame);
-        c.handling.push_back(bodyExc);
+    Out<Unit> exit;
+    {
+        const HandlingScope handlingBody(c, bodyExc);
+        exit = co_await taskGroupExit(c, tg, bodyExc);
     }
-    const Out<Unit> exit = co_await taskGroupExit(c, tg, bodyExc);
     if (exit.exc) {
-        if (bodyExc)
-            c.handling.pop_back();
         exit.exc->addFrame(m_rt.libFrame(tg, bodyExc)); // TaskGroup.__aexit__
         co_return Raise{exit.exc};
     }
-    if (bodyExc) {
-        c.handling.pop_back();
+    if (bodyExc)
         co_return Raise{bodyExc};
-    }
     if (body.value.returned)
         co_return std::move(body.value);
     if (st.as) {
@@ -1215,7 +1245,7 @@ Co<Flow> Interp::opTry(Ctx &c, const Step &st)
             ExcObj *handled = pending;
             pending = nullptr;
             Hold holdE(c.frame, Value::object(handled));
-            c.handling.push_back(handled);
+            const HandlingScope handlingE(c, handled);
             if (h.as)
                 write(c, *h.as, Value::object(handled));
             Out<Flow> hb = co_await execBlock(c, h.body);
@@ -1227,14 +1257,12 @@ Co<Flow> Interp::opTry(Ctx &c, const Step &st)
             } else {
                 flow = std::move(hb.value);
             }
-            c.handling.pop_back();
             break;
         }
     }
     if (st.hasFinally && !st.finallyBody.empty()) {
         Hold holdP(c.frame, Value::object(pending));
-        if (pending)
-            c.handling.push_back(pending);
+        const HandlingScope handlingP(c, pending);
         Out<Flow> fb = co_await execBlock(c, st.finallyBody);
         ExcObj *fexc = fb.exc;
         if (fexc) {
@@ -1242,8 +1270,6 @@ Co<Flow> Interp::opTry(Ctx &c, const Step &st)
             if (pending && fexc != pending)
                 fexc->context = pending;
         }
-        if (pending)
-            c.handling.pop_back();
         if (fexc)
             co_return Raise{fexc};
         if (fb.value.returned)
@@ -1259,8 +1285,7 @@ Co<Flow> Interp::opTry(Ctx &c, const Step &st)
 QCoro::Task<> Runtime::runBody(Task *t)
 {
     const Node &node = graph().nodes[size_t(t->node)];
-    return Interp::runSteps<QCoro::Task<>, Interp, Ctx>(Interp(*this), Ctx{*this, t, t->initialFrame, node, 1, {}},
-                                                        node.steps);
+    return Interp::runSteps<QCoro::Task<>, Interp, Ctx>(Interp(*this), Ctx{t, t->initialFrame, node, 1}, node.steps);
 }
 
 } // namespace ascope
