@@ -1,5 +1,6 @@
 #include "grapheditor.h"
 
+#include "besidethread.h"
 #include "graphdocument.h"
 #include "graphitems.h"
 #include "graphlayout.h"
@@ -21,8 +22,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 using namespace Qt::StringLiterals;
@@ -66,17 +65,27 @@ struct NodeContent {
     QString title;
     QStringList lines;
     QList<GraphRelation> relations;
+    QStringList edgeKeys;    // edgeKey of each relation
     bool positioned = false; // it has a stored position, pos
     QPointF pos;
+    GraphNodeText text; // laid out for the item, when read with a measure
 };
 
-NodeContent readNode(const QJsonObject &node)
+// With a measure, the box's text is laid out too (as the node item would, the entry's mark
+// included).
+NodeContent readNode(const QJsonObject &node, const GraphNodeTextMeasure *measure = nullptr,
+                     const QString &entry = QString())
 {
     NodeContent c;
     c.id = node.value(u"id"_s).toString();
     c.title = nodeTitle(node);
     c.lines = nodeLines(node);
+    if (measure)
+        c.text = measure->layout(c.title, c.lines, c.id == entry);
     c.relations = nodeRelations(node);
+    c.edgeKeys.reserve(c.relations.size());
+    for (const GraphRelation &r : std::as_const(c.relations))
+        c.edgeKeys.append(edgeKey(c.id, r.to, r.op));
     const QJsonObject ui = node.value(u"ui"_s).toObject(); // as hasUiPosition, uiPosition
     const QJsonValue x = ui.value(u"x"_s);
     const QJsonValue y = ui.value(u"y"_s);
@@ -89,43 +98,28 @@ NodeContent readNode(const QJsonObject &node)
 // Every node of the list read; a long list by two threads, which take blocks of nodes in turn
 // (opening a graph of 100,000 nodes, this is most of the editor's work that needs no item; one
 // hub node may weigh as much as thousands of others).
-std::vector<NodeContent> readNodes(const QJsonArray &list)
+std::vector<NodeContent> readNodes(const QJsonArray &list, const QString &entry)
 {
     constexpr qsizetype kTwoThreadsFrom = 2000;
     constexpr qsizetype kBlock = 256;
     const qsizetype n = list.size();
     std::vector<NodeContent> out(static_cast<size_t>(n));
-    std::atomic<qsizetype> next{0}; // the first node no thread has taken
-    const auto read = [&list, &out, &next, n] {
+    const GraphNodeTextMeasure measure; // bounds only: also the helper's
+    std::atomic<qsizetype> next{0};     // the first node no thread has taken
+    const auto read = [&list, &out, &next, &measure, &entry, n] {
         for (;;) {
             const qsizetype from = next.fetch_add(kBlock);
             if (from >= n)
                 return;
             for (qsizetype i = from; i < std::min(n, from + kBlock); ++i)
-                out[size_t(i)] = readNode(list.at(i).toObject());
+                out[size_t(i)] = readNode(list.at(i).toObject(), &measure, entry);
         }
     };
-    std::thread helper;
-    if (n >= kTwoThreadsFrom) {
-        try {
-            helper = std::thread([&read] {
-                try {
-                    read();
-                } catch (const std::bad_alloc &) {
-                    // its block is read again below
-                }
-            });
-        } catch (const std::system_error &) {
-            // no thread to be had: this one reads them all
-        }
-    }
-    read();
-    if (helper.joinable())
-        helper.join();
+    runBeside(n >= kTwoThreadsFrom, read, read);
     // A block the helper could not finish (out of memory there): read here, or fail here.
     for (qsizetype i = 0; i < n; ++i) {
         if (out[size_t(i)].id.isEmpty())
-            out[size_t(i)] = readNode(list.at(i).toObject());
+            out[size_t(i)] = readNode(list.at(i).toObject(), &measure, entry);
     }
     return out;
 }
@@ -152,6 +146,11 @@ struct GraphEditorView::Private {
     QHash<QString, QPointF> pressPositions; // at the start of a left-button drag
 
     QString lastSelected;
+    QString shownEntry; // the node drawn as the entry (refreshEntry)
+    // What the node items cover, as of GraphNodeItem::geometryGeneration() nodeBoundsAt
+    mutable QRectF nodeBounds;
+    mutable quint64 nodeBoundsAt = 0;
+    mutable bool nodeBoundsValid = false;
     bool rebuilding = false;
     bool fitPending = false;
     bool panning = false;
@@ -210,7 +209,7 @@ struct GraphEditorView::Private {
     // Not in the scene yet: the caller adds it once placed (no index updates for the move).
     GraphNodeItem *createNode(NodeContent content, const QString &entry)
     {
-        auto *item = new GraphNodeItem(content.id, content.title, content.lines);
+        auto *item = new GraphNodeItem(content.id, content.title, content.lines, content.id == entry, content.text);
         nodes.insert(content.id, item);
         relations.insert(content.id, std::move(content.relations));
         item->setEntry(content.id == entry);
@@ -218,16 +217,24 @@ struct GraphEditorView::Private {
         return item;
     }
 
+    // The entry's mark moved to the node that is the entry now (every edit asks: no look at
+    // every node).
     void refreshEntry()
     {
         const QString entry = entryId();
-        for (auto it = nodes.cbegin(); it != nodes.cend(); ++it)
-            it.value()->setEntry(it.key() == entry);
+        if (entry != shownEntry) {
+            if (GraphNodeItem *old = nodes.value(shownEntry))
+                old->setEntry(false);
+            shownEntry = entry;
+        }
+        if (GraphNodeItem *now = nodes.value(entry)) // it may have come by a rename
+            now->setEntry(true);
     }
 
     // Makes the edge items match the relations: one per (from, to, op) whose ends both exist.
-    // ids: the document's node ids when the caller has them.
-    void syncEdges(const QStringList *documentIds = nullptr)
+    // ids: the document's node ids when the caller has them; keys: then maybe also the edgeKey
+    // of each of their relations.
+    void syncEdges(const QStringList *documentIds = nullptr, const std::vector<QStringList> *keys = nullptr)
     {
         struct Wanted {
             GraphNodeItem *from, *to;
@@ -237,16 +244,19 @@ struct GraphEditorView::Private {
         QList<QString> order; // edge keys, document order (one per (from, to, op))
         QList<Wanted> wanted; // wanted[k] is the edge of order[k]
         const QStringList ids = documentIds ? *documentIds : doc->nodeIds();
-        for (const QString &from : ids) {
+        for (qsizetype i = 0; i < ids.size(); ++i) {
+            const QString &from = ids[i];
             GraphNodeItem *source = nodes.value(from);
             const auto rels = relations.constFind(from);
             if (!source || rels == relations.constEnd())
                 continue;
-            for (const GraphRelation &r : *rels) {
+            const QStringList *known = keys ? &(*keys)[size_t(i)] : nullptr;
+            for (qsizetype k = 0; k < rels->size(); ++k) {
+                const GraphRelation &r = rels->at(k);
                 GraphNodeItem *target = nodes.value(r.to);
                 if (!target)
                     continue;
-                order.append(edgeKey(from, r.to, r.op));
+                order.append(known ? known->at(k) : edgeKey(from, r.to, r.op));
                 wanted.append({source, target, r.op, r.count});
             }
         }
@@ -264,11 +274,12 @@ struct GraphEditorView::Private {
         QList<GraphEdgeItem *> fresh;
         QList<GraphEdgeItem *> ordered; // the edge of order[k]
         ordered.reserve(order.size());
+        const bool hadEdges = !edges.isEmpty(); // else none of them is there yet (a rebuild)
         edges.reserve(order.size());
         for (qsizetype k = 0; k < order.size(); ++k) {
             const QString &key = order[k];
             const Wanted &w = wanted[k];
-            if (GraphEdgeItem *e = edges.value(key)) {
+            if (GraphEdgeItem *e = hadEdges ? edges.value(key) : nullptr) {
                 e->setCount(w.count);
                 ordered.append(e);
                 continue;
@@ -436,10 +447,13 @@ struct GraphEditorView::Private {
         created.reserve(list.size());
         bool allPositioned = !list.isEmpty();
         const QString entry = entryId();
-        std::vector<NodeContent> contents = readNodes(list);
+        shownEntry = entry;
+        std::vector<NodeContent> contents = readNodes(list, entry);
         nodes.reserve(qsizetype(contents.size()));
         relations.reserve(qsizetype(contents.size()));
+        std::vector<QStringList> keys(contents.size());
         for (NodeContent &c : contents) {
+            keys[size_t(ids.size())] = std::move(c.edgeKeys);
             ids.append(c.id);
             const bool has = c.positioned;
             const QPointF pos = c.pos;
@@ -457,11 +471,20 @@ struct GraphEditorView::Private {
                     created[i]->setPos(autoPositions.value(ids[i]));
             }
         }
-        for (GraphNodeItem *item : std::as_const(created))
+        QRectF covered; // what itemsBounds would find, while the items are at hand
+        for (GraphNodeItem *item : std::as_const(created)) {
             scene->addItem(item);
-        syncEdges(&ids);
+            covered = covered.united(item->boundingRect().translated(item->pos()));
+        }
+        nodeBounds = covered;
+        nodeBoundsAt = GraphNodeItem::geometryGeneration();
+        nodeBoundsValid = true;
+        syncEdges(&ids, &keys);
         sceneRect = QRectF();
         updateSceneRect();
+        // Everything is new: one update of the whole scene, which spares the scene working out
+        // the area of each of the items added (100,000 nodes: tens of milliseconds).
+        scene->update();
         rebuilding = false;
         selectionChanged();
         if (q->isVisible())
@@ -475,9 +498,18 @@ struct GraphEditorView::Private {
     // What the items cover (QGraphicsScene::itemsBoundingRect sorts every item first).
     QRectF itemsBounds() const
     {
-        QRectF r;
-        for (GraphNodeItem *item : std::as_const(nodes))
-            r = r.united(item->boundingRect().translated(item->pos()));
+        // The nodes' part is kept while no node moved, changed size, came or went (100,000
+        // nodes: the load's scene rect and fit, then the fit the window asks for).
+        const quint64 generation = GraphNodeItem::geometryGeneration();
+        if (!nodeBoundsValid || nodeBoundsAt != generation) {
+            QRectF nodesRect;
+            for (GraphNodeItem *item : std::as_const(nodes))
+                nodesRect = nodesRect.united(item->boundingRect().translated(item->pos()));
+            nodeBounds = nodesRect;
+            nodeBoundsAt = generation;
+            nodeBoundsValid = true;
+        }
+        QRectF r = nodeBounds;
         if (edgeLayer) // the edges' bounds, as of their last routing together
             return r.united(edgeLayer->boundingRect());
         for (GraphEdgeItem *item : std::as_const(edges))
@@ -703,6 +735,8 @@ GraphEditorView::GraphEditorView(GraphDocument *doc, QWidget *parent)
             item->setId(newId);
             d->nodes.insert(newId, item);
         }
+        if (d->shownEntry == oldId) // the item marked is known by its new id
+            d->shownEntry = newId;
         if (d->autoPositions.contains(oldId))
             d->autoPositions.insert(newId, d->autoPositions.take(oldId));
         if (d->states.contains(oldId))
@@ -821,9 +855,16 @@ void GraphEditorView::fitAll()
     }
     d->updateSceneRect(r);
     r.adjust(-30, -30, 30, 30);
-    fitInView(r, Qt::KeepAspectRatio);
-    const double z = std::clamp(zoom(), kMinZoom, kFitMaxZoom);
-    setTransform(QTransform::fromScale(z, z));
+    // The scale fitInView would reach (the view only ever scales), set at once: a fit that
+    // changes nothing (the window's fit after the load's) repaints nothing.
+    const QRectF room = QRectF(viewport()->rect()).adjusted(2, 2, -2, -2);
+    double z = zoom();
+    if (!room.isEmpty() && r.width() > 0 && r.height() > 0)
+        z = std::min(room.width() / r.width(), room.height() / r.height());
+    z = std::clamp(z, kMinZoom, kFitMaxZoom);
+    const QTransform fitted = QTransform::fromScale(z, z);
+    if (transform() != fitted)
+        setTransform(fitted);
     centerOn(r.center());
 }
 
