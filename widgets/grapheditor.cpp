@@ -77,7 +77,7 @@ NodeContent readNode(const QJsonObject &node, const GraphNodeTextMeasure *measur
                      const QString &entry = QString())
 {
     NodeContent c;
-    c.id = node.value(u"id"_s).toString();
+    c.id = node.value("id"_L1).toString(); // Latin-1 keys: compared without conversion
     c.title = nodeTitle(node);
     c.lines = nodeLines(node);
     if (measure)
@@ -86,9 +86,9 @@ NodeContent readNode(const QJsonObject &node, const GraphNodeTextMeasure *measur
     c.edgeKeys.reserve(c.relations.size());
     for (const GraphRelation &r : std::as_const(c.relations))
         c.edgeKeys.append(edgeKey(c.id, r.to, r.op));
-    const QJsonObject ui = node.value(u"ui"_s).toObject(); // as hasUiPosition, uiPosition
-    const QJsonValue x = ui.value(u"x"_s);
-    const QJsonValue y = ui.value(u"y"_s);
+    const QJsonObject ui = node.value("ui"_L1).toObject(); // as hasUiPosition, uiPosition
+    const QJsonValue x = ui.value("x"_L1);
+    const QJsonValue y = ui.value("y"_L1);
     c.positioned = x.isDouble() && y.isDouble();
     if (c.positioned)
         c.pos = QPointF(x.toDouble(), y.toDouble());
@@ -232,9 +232,10 @@ struct GraphEditorView::Private {
     }
 
     // Makes the edge items match the relations: one per (from, to, op) whose ends both exist.
-    // ids: the document's node ids when the caller has them; keys: then maybe also the edgeKey
-    // of each of their relations.
-    void syncEdges(const QStringList *documentIds = nullptr, const std::vector<QStringList> *keys = nullptr)
+    // ids: the document's node ids when the caller has them; keys and items: then maybe also
+    // the edgeKey of each of their relations, and their items.
+    void syncEdges(const QStringList *documentIds = nullptr, const std::vector<QStringList> *keys = nullptr,
+                   const QList<GraphNodeItem *> *items = nullptr)
     {
         struct Wanted {
             GraphNodeItem *from, *to;
@@ -246,7 +247,7 @@ struct GraphEditorView::Private {
         const QStringList ids = documentIds ? *documentIds : doc->nodeIds();
         for (qsizetype i = 0; i < ids.size(); ++i) {
             const QString &from = ids[i];
-            GraphNodeItem *source = nodes.value(from);
+            GraphNodeItem *source = items ? items->at(i) : nodes.value(from);
             const auto rels = relations.constFind(from);
             if (!source || rels == relations.constEnd())
                 continue;
@@ -479,7 +480,7 @@ struct GraphEditorView::Private {
         nodeBounds = covered;
         nodeBoundsAt = GraphNodeItem::geometryGeneration();
         nodeBoundsValid = true;
-        syncEdges(&ids, &keys);
+        syncEdges(&ids, &keys, &created);
         sceneRect = QRectF();
         updateSceneRect();
         // Everything is new: one update of the whole scene, which spares the scene working out
@@ -801,6 +802,8 @@ QStringList GraphEditorView::selectedNodes() const
 
 void GraphEditorView::setNodeStates(const QHash<QString, QString> &states)
 {
+    if (states.isEmpty() && d->states.isEmpty())
+        return; // every node neutral already (a reset run after a load: no look at each node)
     d->states = states;
     for (auto it = d->nodes.cbegin(); it != d->nodes.cend(); ++it)
         it.value()->setState(states.value(it.key()));

@@ -139,57 +139,57 @@ QString withBody(const QString &head, const QJsonValue &body, int depth)
 
 QString summary(const QJsonObject &step, int depth)
 {
-    const QString op = step.value(u"op"_s).toString();
-    auto field = [&step](const char16_t *name) { return step.value(QStringView(name)); };
+    const QString op = step.value("op"_L1).toString();
+    auto field = [&step](QLatin1StringView name) { return step.value(name); };
     QString s;
     if (op == u"sleep") {
-        s = u"sleep " + formatValue(field(u"seconds"));
+        s = u"sleep " + formatValue(field("seconds"_L1));
         if (step.contains(u"result"_s))
-            s += u", result=" + formatValue(field(u"result"));
+            s += u", result=" + formatValue(field("result"_L1));
     } else if (op == u"block") {
-        s = u"block " + formatValue(field(u"seconds"));
+        s = u"block " + formatValue(field("seconds"_L1));
     } else if (op == u"return") {
-        s = step.contains(u"value"_s) ? u"return " + formatValue(field(u"value")) : u"return"_s;
+        s = step.contains(u"value"_s) ? u"return " + formatValue(field("value"_L1)) : u"return"_s;
     } else if (op == u"raise") {
         s = u"raise " + formatException(step);
     } else if (op == u"reraise") {
         s = u"raise"_s;
     } else if (op == u"await") {
-        s = u"await " + formatChild(field(u"target"));
+        s = u"await " + formatChild(field("target"_L1));
     } else if (op == u"spawn") {
-        s = u"spawn " + field(u"node").toString() + formatArgs(field(u"args").toObject());
+        s = u"spawn " + field("node"_L1).toString() + formatArgs(field("args"_L1).toObject());
     } else if (op == u"gather") {
-        s = u"gather " + formatChildren(field(u"children"));
-        if (field(u"return_exceptions").toBool())
+        s = u"gather " + formatChildren(field("children"_L1));
+        if (field("return_exceptions"_L1).toBool())
             s += u", return_exceptions"_s;
-        if (step.contains(u"await"_s) && !field(u"await").toBool())
+        if (step.contains(u"await"_s) && !field("await"_L1).toBool())
             s += u", await=False"_s;
     } else if (op == u"wait") {
-        s = u"wait " + formatChildren(field(u"children"));
-        const QString when = field(u"return_when").toString();
+        s = u"wait " + formatChildren(field("children"_L1));
+        const QString when = field("return_when"_L1).toString();
         if (!when.isEmpty() && when != u"ALL_COMPLETED" && when != u"all_completed")
             s += u", " + when.toUpper();
-        if (step.contains(u"timeout"_s) && !field(u"timeout").isNull())
-            s += u", timeout=" + formatValue(field(u"timeout"));
+        if (step.contains(u"timeout"_s) && !field("timeout"_L1).isNull())
+            s += u", timeout=" + formatValue(field("timeout"_L1));
     } else if (op == u"wait_for") {
-        s = u"wait_for " + formatChild(field(u"target")) + u", " + formatValue(field(u"timeout"));
+        s = u"wait_for " + formatChild(field("target"_L1)) + u", " + formatValue(field("timeout"_L1));
     } else if (op == u"shield") {
-        s = u"shield " + formatChild(field(u"target"));
-        if (step.contains(u"await"_s) && !field(u"await").toBool())
+        s = u"shield " + formatChild(field("target"_L1));
+        if (step.contains(u"await"_s) && !field("await"_L1).toBool())
             s += u", await=False"_s;
     } else if (op == u"as_completed") {
-        s = u"as_completed " + formatChildren(field(u"children"));
-        if (step.contains(u"timeout"_s) && !field(u"timeout").isNull())
-            s += u", timeout=" + formatValue(field(u"timeout"));
+        s = u"as_completed " + formatChildren(field("children"_L1));
+        if (step.contains(u"timeout"_s) && !field("timeout"_L1).isNull())
+            s += u", timeout=" + formatValue(field("timeout"_L1));
     } else if (op == u"taskgroup") {
-        s = u"taskgroup " + formatChildren(field(u"children"));
-        if (!field(u"body").toArray().isEmpty())
-            s = withBody(s, field(u"body"), depth);
+        s = u"taskgroup " + formatChildren(field("children"_L1));
+        if (!field("body"_L1).toArray().isEmpty())
+            s = withBody(s, field("body"_L1), depth);
     } else if (op == u"timeout") {
-        s = withBody(u"timeout " + formatValue(field(u"seconds")), field(u"body"), depth);
+        s = withBody(u"timeout " + formatValue(field("seconds"_L1)), field("body"_L1), depth);
     } else if (op == u"try") {
-        s = withBody(u"try"_s, field(u"body"), depth);
-        const QJsonArray handlers = field(u"except").toArray();
+        s = withBody(u"try"_s, field("body"_L1), depth);
+        const QJsonArray handlers = field("except"_L1).toArray();
         for (const QJsonValue &h : handlers) {
             const QJsonArray types = h.toObject().value(u"types"_s).toArray();
             QStringList names;
@@ -198,29 +198,29 @@ QString summary(const QJsonObject &step, int depth)
             s += names.isEmpty() ? u" except"_s : u" except " + names.join(u", "_s);
         }
         if (step.contains(u"finally"_s))
-            s += u' ' + withBody(u"finally"_s, field(u"finally"), depth);
+            s += u' ' + withBody(u"finally"_s, field("finally"_L1), depth);
     } else if (op == u"future") {
         s = u"future()"_s;
     } else if (op == u"set_result") {
-        s = field(u"target").toString() + u".set_result("
-            + (step.contains(u"value"_s) ? formatValue(field(u"value")) : u"None"_s) + u')';
+        s = field("target"_L1).toString() + u".set_result("
+            + (step.contains(u"value"_s) ? formatValue(field("value"_L1)) : u"None"_s) + u')';
     } else if (op == u"set_exception") {
-        s = field(u"target").toString() + u".set_exception(" + formatException(step) + u')';
+        s = field("target"_L1).toString() + u".set_exception(" + formatException(step) + u')';
     } else if (op == u"cancel") {
-        s = field(u"target").toString() + u".cancel("
-            + (step.contains(u"message"_s) ? formatValue(field(u"message")) : QString()) + u')';
+        s = field("target"_L1).toString() + u".cancel("
+            + (step.contains(u"message"_s) ? formatValue(field("message"_L1)) : QString()) + u')';
     } else if (op == u"drop") {
-        s = u"drop " + field(u"target").toString();
+        s = u"drop " + field("target"_L1).toString();
     } else if (op == u"gc") {
         s = u"gc.collect()"_s;
     } else if (op == u"hang") {
         s = u"hang"_s;
     } else if (op == u"repeat") {
-        s = withBody(u"repeat " + formatValue(field(u"times")), field(u"body"), depth);
+        s = withBody(u"repeat " + formatValue(field("times"_L1)), field("body"_L1), depth);
     } else {
         s = op.isEmpty() ? u"?"_s : op;
     }
-    const QString as = field(u"as").toString();
+    const QString as = field("as"_L1).toString();
     return as.isEmpty() ? s : as + u" = " + s;
 }
 
@@ -281,7 +281,7 @@ void collectRelations(const QJsonArray &steps, RelationSink &sink)
 {
     for (const QJsonValue &value : steps) {
         const QJsonObject step = value.toObject();
-        const QString op = step.value(u"op"_s).toString();
+        const QString op = step.value("op"_L1).toString();
         int count = 1;
         if (op == u"await" || op == u"wait_for" || op == u"shield") {
             sink.add(childNode(step.value(u"target"_s), &count), op, count);
@@ -294,11 +294,16 @@ void collectRelations(const QJsonArray &steps, RelationSink &sink)
                 sink.add(to, op, count);
             }
         }
-        collectRelations(step.value(u"body"_s).toArray(), sink);
-        const QJsonArray handlers = step.value(u"except"_s).toArray();
-        for (const QJsonValue &h : handlers)
-            collectRelations(h.toObject().value(u"body"_s).toArray(), sink);
-        collectRelations(step.value(u"finally"_s).toArray(), sink);
+        // Nested bodies (most steps have none: nothing made of their absence).
+        if (const QJsonValue body = step.value("body"_L1); body.isArray())
+            collectRelations(body.toArray(), sink);
+        if (const QJsonValue handlers = step.value("except"_L1); handlers.isArray()) {
+            const QJsonArray list = handlers.toArray();
+            for (const QJsonValue &h : list)
+                collectRelations(h.toObject().value("body"_L1).toArray(), sink);
+        }
+        if (const QJsonValue finally = step.value("finally"_L1); finally.isArray())
+            collectRelations(finally.toArray(), sink);
     }
 }
 
@@ -481,7 +486,7 @@ QColor edgeColor(const QString &op)
 
 QString nodeTitle(const QJsonObject &node)
 {
-    return node.value(u"id"_s).toString() + formatArgs(node.value(u"params"_s).toObject());
+    return node.value("id"_L1).toString() + formatArgs(node.value("params"_L1).toObject());
 }
 
 QString stepSummary(const QJsonObject &step)
@@ -492,7 +497,7 @@ QString stepSummary(const QJsonObject &step)
 QStringList nodeLines(const QJsonObject &node)
 {
     QStringList lines;
-    const QJsonArray steps = node.value(u"steps"_s).toArray();
+    const QJsonArray steps = node.value("steps"_L1).toArray();
     for (const QJsonValue &s : steps)
         lines << stepSummary(s.toObject());
     return lines;
@@ -502,7 +507,7 @@ QList<GraphRelation> nodeRelations(const QJsonObject &node)
 {
     QList<GraphRelation> out;
     RelationSink sink{out, {}};
-    collectRelations(node.value(u"steps"_s).toArray(), sink);
+    collectRelations(node.value("steps"_L1).toArray(), sink);
     return out;
 }
 
