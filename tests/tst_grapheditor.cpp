@@ -136,6 +136,15 @@ QPoint headerPoint(const GraphEditorView &view, const QString &id)
     return view.mapFromScene(box.topLeft() + QPointF(box.width() / 2, 8));
 }
 
+// A left-button drag in the viewport, from `from` to `to` (over empty space: a rubber band).
+void bandDrag(QWidget *viewport, QPoint from, QPoint to)
+{
+    QTest::mousePress(viewport, Qt::LeftButton, {}, from);
+    QTest::mouseMove(viewport, from + QPoint(5, 5));
+    QTest::mouseMove(viewport, to);
+    QTest::mouseRelease(viewport, Qt::LeftButton, {}, to);
+}
+
 void loadOrFail(GraphDocument &doc, const QByteArray &json)
 {
     QString error;
@@ -220,6 +229,7 @@ private Q_SLOTS:
     void entryMarkFollows();
     void fitTwiceRepaintsNothing();
     void fitFollowsMovedNodes();
+    void bigSceneIndex();
     void screenshots_data();
     void screenshots();
 
@@ -427,20 +437,14 @@ void TestGraphEditor::rubberBandSelects()
     const QRectF main = nodeItem(*m_view, u"main"_s)->sceneBox();
     const QRectF b = nodeItem(*m_view, u"b"_s)->sceneBox();
     const QPoint start = m_view->mapFromScene(main.topLeft() - QPointF(20, 20));
-    QTest::mousePress(m_view->viewport(), Qt::LeftButton, {}, start);
-    QTest::mouseMove(m_view->viewport(), start + QPoint(5, 5));
-    QTest::mouseMove(m_view->viewport(), m_view->mapFromScene(main.center()));
-    QTest::mouseRelease(m_view->viewport(), Qt::LeftButton, {}, m_view->mapFromScene(main.center()));
+    bandDrag(m_view->viewport(), start, m_view->mapFromScene(main.center()));
     QCOMPARE(m_view->selectedNodes(), QStringList{u"main"_s});
 
     // A band around everything selects all three; nothing moved, nothing to undo.
     QRectF all = main.united(b).united(nodeItem(*m_view, u"a"_s)->sceneBox());
     const QPoint s2 = m_view->mapFromScene(all.topLeft() - QPointF(10, 10));
     const QPoint e2 = m_view->mapFromScene(all.bottomRight() + QPointF(10, 10));
-    QTest::mousePress(m_view->viewport(), Qt::LeftButton, {}, s2);
-    QTest::mouseMove(m_view->viewport(), s2 + QPoint(5, 5));
-    QTest::mouseMove(m_view->viewport(), e2);
-    QTest::mouseRelease(m_view->viewport(), Qt::LeftButton, {}, e2);
+    bandDrag(m_view->viewport(), s2, e2);
     QCOMPARE(m_view->selectedNodes(), (QStringList{u"main"_s, u"a"_s, u"b"_s}));
     QCOMPARE(m_doc->undoStack()->count(), 0);
 }
@@ -875,6 +879,48 @@ void TestGraphEditor::fitFollowsMovedNodes()
     QVERIFY(m_doc->removeNode(u"far"_s));
     m_view->fitAll();
     QVERIFY(m_view->zoom() > withFar);
+}
+
+void TestGraphEditor::bigSceneIndex()
+{
+    // A big graph's scene index is shallower than Qt's own: clicks, a rubber band and a drag
+    // still find the nodes under the mouse, anywhere in the drawing; a small graph gets Qt's.
+    loadOrFail(*m_doc, documentOf(fanOutNodes(9000)));
+    QCOMPARE(m_view->scene()->bspTreeDepth(), 12);
+    QCOMPARE(nodeItems(*m_view).size(), 9001);
+    for (const QString &id : {u"n0"_s, u"n4550"_s, u"n8999"_s}) {
+        m_view->selectNode(id); // centred
+        QCoreApplication::processEvents();
+        m_view->selectNode(QString());
+        QTest::mouseClick(m_view->viewport(), Qt::LeftButton, {}, headerPoint(*m_view, id));
+        QCOMPARE(m_view->selectedNodes(), QStringList{id});
+    }
+    // A band round two neighbours of n4550 (the one centred last is n8999: centre n4550 again).
+    m_view->selectNode(u"n4550"_s);
+    const QRectF pair = nodeItem(*m_view, u"n4550"_s)->sceneBox().united(nodeItem(*m_view, u"n4551"_s)->sceneBox());
+    const QPoint from = m_view->mapFromScene(pair.topLeft() - QPointF(10, 10));
+    const QPoint to = m_view->mapFromScene(pair.bottomRight() + QPointF(10, 10));
+    bandDrag(m_view->viewport(), from, to);
+    QCOMPARE(m_view->selectedNodes(), (QStringList{u"n4550"_s, u"n4551"_s}));
+    // A drag of n4550's header moves it (one undo command), and the index knows where it went.
+    m_view->selectNode(QString());
+    const QPointF before = nodeItem(*m_view, u"n4550"_s)->pos();
+    const QPoint grab = headerPoint(*m_view, u"n4550"_s);
+    QTest::mousePress(m_view->viewport(), Qt::LeftButton, {}, grab);
+    QTest::mouseMove(m_view->viewport(), grab + QPoint(10, 60));
+    QTest::mouseMove(m_view->viewport(), grab + QPoint(20, 120));
+    QTest::mouseRelease(m_view->viewport(), Qt::LeftButton, {}, grab + QPoint(20, 120));
+    QVERIFY(nodeItem(*m_view, u"n4550"_s)->pos() != before);
+    QCOMPARE(m_doc->nodePosition(u"n4550"_s), nodeItem(*m_view, u"n4550"_s)->pos());
+    m_view->selectNode(QString());
+    QTest::mouseClick(m_view->viewport(), Qt::LeftButton, {}, grab + QPoint(20, 120));
+    QCOMPARE(m_view->selectedNodes(), QStringList{u"n4550"_s});
+    m_doc->undoStack()->undo();
+    QCOMPARE(nodeItem(*m_view, u"n4550"_s)->pos(), before);
+
+    loadOrFail(*m_doc, documentOf(fanOutNodes(10)));
+    QVERIFY(!m_view->grab().isNull()); // the index made for the small graph: Qt's depth for 11 items
+    QVERIFY(m_view->scene()->bspTreeDepth() < 12);
 }
 
 void TestGraphEditor::partlyPositioned()

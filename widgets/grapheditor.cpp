@@ -33,7 +33,9 @@ namespace {
 const QString kNodesMimeType = u"application/x-asyncscope-nodes"_s;
 constexpr double kMinZoom = 0.1;
 constexpr double kMaxZoom = 4.0;
-constexpr double kFitMaxZoom = 1.0; // fitting a small graph does not blow it up
+constexpr double kFitMaxZoom = 1.0;           // fitting a small graph does not blow it up
+constexpr qsizetype kShallowIndexFrom = 8192; // nodes
+constexpr int kShallowIndexDepth = 12;
 
 bool hasUiPosition(const QJsonObject &node)
 {
@@ -440,6 +442,10 @@ struct GraphEditorView::Private {
 
         // Each node's object read once (100,000 nodes: no look-up by id per step below).
         const QJsonArray list = doc->root().value(u"nodes"_s).toArray();
+        // The scene's index of a big graph less deep than Qt would make it (log2 of the items:
+        // 17 levels at 100,000, whose first build is a good part of the first paint); a leaf of
+        // 12 levels still holds a few hundred items at most.
+        scene->setBspTreeDepth(list.size() >= kShallowIndexFrom ? kShallowIndexDepth : 0);
         QStringList ids;
         QList<bool> positioned;
         QList<GraphNodeItem *> created;
