@@ -209,11 +209,13 @@ struct GraphEditorView::Private {
     }
 
     // Not in the scene yet: the caller adds it once placed (no index updates for the move).
-    GraphNodeItem *createNode(NodeContent content, const QString &entry)
+    // rebuilding: the relations were just cleared, and no entry stands for none.
+    GraphNodeItem *createNode(NodeContent content, const QString &entry, bool rebuilding = false)
     {
         auto *item = new GraphNodeItem(content.id, content.title, content.lines, content.id == entry, content.text);
         nodes.insert(content.id, item);
-        relations.insert(content.id, std::move(content.relations));
+        if (!rebuilding || !content.relations.isEmpty())
+            relations.insert(content.id, std::move(content.relations));
         item->setEntry(content.id == entry);
         item->setState(states.value(content.id));
         return item;
@@ -234,10 +236,14 @@ struct GraphEditorView::Private {
     }
 
     // Makes the edge items match the relations: one per (from, to, op) whose ends both exist.
-    // ids: the document's node ids when the caller has them; keys and items: then maybe also
-    // the edgeKey of each of their relations, and their items.
-    void syncEdges(const QStringList *documentIds = nullptr, const std::vector<QStringList> *keys = nullptr,
-                   const QList<GraphNodeItem *> *items = nullptr)
+    // ids: the document's node ids when the caller has them; known: then maybe also their items,
+    // relations and the edgeKey of each relation.
+    struct KnownNodes {
+        const QList<GraphNodeItem *> &items;
+        const std::vector<QList<GraphRelation>> &relations;
+        const std::vector<QStringList> &keys;
+    };
+    void syncEdges(const QStringList *documentIds = nullptr, const KnownNodes *known = nullptr)
     {
         struct Wanted {
             GraphNodeItem *from, *to;
@@ -249,17 +255,21 @@ struct GraphEditorView::Private {
         const QStringList ids = documentIds ? *documentIds : doc->nodeIds();
         for (qsizetype i = 0; i < ids.size(); ++i) {
             const QString &from = ids[i];
-            GraphNodeItem *source = items ? items->at(i) : nodes.value(from);
-            const auto rels = relations.constFind(from);
-            if (!source || rels == relations.constEnd())
+            GraphNodeItem *source = known ? known->items.at(i) : nodes.value(from);
+            const QList<GraphRelation> *rels = nullptr;
+            if (known) {
+                rels = &known->relations[size_t(i)];
+            } else if (const auto it = relations.constFind(from); it != relations.constEnd()) {
+                rels = &*it;
+            }
+            if (!source || !rels)
                 continue;
-            const QStringList *known = keys ? &(*keys)[size_t(i)] : nullptr;
             for (qsizetype k = 0; k < rels->size(); ++k) {
                 const GraphRelation &r = rels->at(k);
                 GraphNodeItem *target = nodes.value(r.to);
                 if (!target)
                     continue;
-                order.append(known ? known->at(k) : edgeKey(from, r.to, r.op));
+                order.append(known ? known->keys[size_t(i)].at(k) : edgeKey(from, r.to, r.op));
                 wanted.append({source, target, r.op, r.count});
             }
         }
@@ -459,12 +469,14 @@ struct GraphEditorView::Private {
         nodes.reserve(qsizetype(contents.size()));
         relations.reserve(qsizetype(contents.size()));
         std::vector<QStringList> keys(contents.size());
+        std::vector<QList<GraphRelation>> relationLists(contents.size()); // shared with the hash
         for (NodeContent &c : contents) {
             keys[size_t(ids.size())] = std::move(c.edgeKeys);
+            relationLists[size_t(ids.size())] = c.relations;
             ids.append(c.id);
             const bool has = c.positioned;
             const QPointF pos = c.pos;
-            GraphNodeItem *item = createNode(std::move(c), entry);
+            GraphNodeItem *item = createNode(std::move(c), entry, true);
             if (has)
                 item->setPos(pos);
             positioned.append(has);
@@ -486,7 +498,8 @@ struct GraphEditorView::Private {
         nodeBounds = covered;
         nodeBoundsAt = GraphNodeItem::geometryGeneration();
         nodeBoundsValid = true;
-        syncEdges(&ids, &keys, &created);
+        const KnownNodes known{created, relationLists, keys};
+        syncEdges(&ids, &known);
         sceneRect = QRectF();
         updateSceneRect();
         // Everything is new: one update of the whole scene, which spares the scene working out

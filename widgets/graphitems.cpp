@@ -885,8 +885,7 @@ GraphEdgeItem::GraphEdgeItem(GraphNodeItem *from, GraphNodeItem *to, const QStri
     , m_op(op)
     , m_count(count)
 {
-    setZValue(0);
-    setAcceptedMouseButtons(Qt::NoButton);
+    setAcceptedMouseButtons(Qt::NoButton); // at z 0, as every item starts
     m_from->m_edges.append(this);
     if (m_to != m_from)
         m_to->m_edges.append(this);
