@@ -212,7 +212,8 @@ struct GraphEditorView::Private {
     // rebuilding: the relations were just cleared, and no entry stands for none.
     GraphNodeItem *createNode(NodeContent content, const QString &entry, bool rebuilding = false)
     {
-        auto *item = new GraphNodeItem(content.id, content.title, content.lines, content.id == entry, content.text);
+        auto *item = new GraphNodeItem(content.id, content.title, content.lines, content.id == entry, content.text,
+                                       content.positioned ? &content.pos : nullptr);
         nodes.insert(content.id, item);
         if (!rebuilding || !content.relations.isEmpty())
             relations.insert(content.id, std::move(content.relations));
@@ -475,10 +476,7 @@ struct GraphEditorView::Private {
             relationLists[size_t(ids.size())] = c.relations;
             ids.append(c.id);
             const bool has = c.positioned;
-            const QPointF pos = c.pos;
-            GraphNodeItem *item = createNode(std::move(c), entry, true);
-            if (has)
-                item->setPos(pos);
+            GraphNodeItem *item = createNode(std::move(c), entry, true); // placed, when it has a place
             positioned.append(has);
             created.append(item);
             allPositioned = allPositioned && has;

@@ -634,12 +634,14 @@ GraphNodeItem::GraphNodeItem(const QString &id, const QString &title, const QStr
 }
 
 GraphNodeItem::GraphNodeItem(const QString &id, const QString &title, const QStringList &lines, bool entry,
-                             const GraphNodeText &text)
+                             const GraphNodeText &text, const QPointF *pos)
     : m_id(id)
     , m_title(title)
     , m_lines(lines)
     , m_entry(entry)
 {
+    if (pos)
+        setPos(*pos); // before the flags: no position change to tell of yet
     setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
     setAcceptHoverEvents(true);
     setZValue(1);

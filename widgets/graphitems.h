@@ -76,9 +76,9 @@ public:
     explicit GraphNodeItem(const QString &id);
     // With its content already (one text layout instead of two).
     GraphNodeItem(const QString &id, const QString &title, const QStringList &lines);
-    // ... and its entry mark and text laid out (none when not ready).
+    // ... and its entry mark, text laid out (none when not ready) and maybe its position.
     GraphNodeItem(const QString &id, const QString &title, const QStringList &lines, bool entry,
-                  const GraphNodeText &text);
+                  const GraphNodeText &text, const QPointF *pos = nullptr);
     ~GraphNodeItem() override;
 
     int type() const override { return Type; }
