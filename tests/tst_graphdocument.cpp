@@ -476,6 +476,42 @@ private Q_SLOTS:
         QVERIFY(reloaded.compile(&error));
     }
 
+    void bigDocumentKeepsKeyOrder()
+    {
+        // A big text's top-level key order is read by a thread of its own while the loader
+        // validates: the canonical text is the small document's, the padding key in its place.
+        QByteArray big = kDocument;
+        const QByteArray padding = "\"padding\": \"" + QByteArray(300 * 1024, 'p') + "\",\n  ";
+        big.insert(big.indexOf("\"zeta\""), padding);
+        QVERIFY(big.size() > 256 * 1024);
+        GraphDocument doc;
+        QString error;
+        QVERIFY2(doc.loadJson(big, u"big.json"_s, &error), qPrintable(error));
+        const QByteArray text = doc.toJson();
+        const QList<QByteArray> order = {"\"format\"",  "\"name\"", "\"entry\"",      "\"futures\"", "\"nodes\"",
+                                         "\"padding\"", "\"zeta\"", "\"injections\"", "\"alpha\""};
+        qsizetype last = -1;
+        for (const QByteArray &key : order) {
+            const qsizetype at = text.indexOf(QByteArray("\n  " + key));
+            QVERIFY2(at > last, key.constData());
+            last = at;
+        }
+        GraphDocument small;
+        loadBase(small);
+        QByteArray expected = small.toJson();
+        const qsizetype zeta = expected.indexOf("\n  \"zeta\"");
+        QVERIFY(zeta > 0);
+        expected.insert(zeta + 1, "  \"padding\": \"" + QByteArray(300 * 1024, 'p') + "\",\n");
+        QCOMPARE(text, expected);
+
+        // A big text that does not load leaves the document as it was (the thread is done with).
+        QByteArray broken = big;
+        broken.replace("\"entry\": \"main\"", "\"entry\": \"nobody\"");
+        QVERIFY(!doc.loadJson(broken, u"broken.json"_s, &error));
+        QVERIFY(error.startsWith(u"broken.json: "_s));
+        QCOMPARE(doc.toJson(), text);
+    }
+
     void sourceLoadRejectsAsLoadGraph_data()
     {
         QTest::addColumn<QByteArray>("json");

@@ -14,9 +14,13 @@
 #include <QFileInfo>
 #include <QGraphicsScene>
 #include <QImage>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
+#include <QPainter>
 #include <QSet>
 #include <QSignalSpy>
+#include <QStyleOptionGraphicsItem>
 #include <QTest>
 #include <QUndoStack>
 
@@ -132,11 +136,63 @@ QPoint headerPoint(const GraphEditorView &view, const QString &id)
     return view.mapFromScene(box.topLeft() + QPointF(box.width() / 2, 8));
 }
 
+// A left-button drag in the viewport, from `from` to `to` (over empty space: a rubber band).
+void bandDrag(QWidget *viewport, QPoint from, QPoint to)
+{
+    QTest::mousePress(viewport, Qt::LeftButton, {}, from);
+    QTest::mouseMove(viewport, from + QPoint(5, 5));
+    QTest::mouseMove(viewport, to);
+    QTest::mouseRelease(viewport, Qt::LeftButton, {}, to);
+}
+
 void loadOrFail(GraphDocument &doc, const QByteArray &json)
 {
     QString error;
     if (!doc.loadJson(json, u"test"_s, &error))
         qFatal("fixture does not load: %s", qPrintable(error));
+}
+
+// A document of these nodes (the first is main), laid out in rows of 100.
+QByteArray documentOf(const QJsonArray &nodes, const QJsonObject &fields = QJsonObject())
+{
+    QJsonArray placed;
+    for (qsizetype i = 0; i < nodes.size(); ++i) {
+        QJsonObject n = nodes.at(i).toObject();
+        n.insert(u"ui"_s, QJsonObject{{u"x"_s, int(i % 100) * 400}, {u"y"_s, int(i / 100) * 300}});
+        placed.append(n);
+    }
+    QJsonObject root = fields;
+    root.insert(u"format"_s, u"asyncgraph/1"_s);
+    root.insert(u"nodes"_s, placed);
+    return QJsonDocument(root).toJson(QJsonDocument::Compact);
+}
+
+// main fans out to n nodes n0.. (taskgroup), each of which returns.
+QJsonArray fanOutNodes(int n)
+{
+    QJsonArray children;
+    QJsonArray nodes;
+    for (int i = 0; i < n; ++i) {
+        const QString id = u"n"_s + QString::number(i);
+        children.append(id);
+        nodes.append(QJsonObject{{u"id"_s, id}, {u"steps"_s, QJsonArray{QJsonObject{{u"op"_s, u"return"_s}}}}});
+    }
+    nodes.prepend(
+        QJsonObject{{u"id"_s, u"main"_s},
+                    {u"steps"_s, QJsonArray{QJsonObject{{u"op"_s, u"taskgroup"_s}, {u"children"_s, children}}}}});
+    return nodes;
+}
+
+QImage picture(QGraphicsItem *item)
+{
+    const QRectF r = item->boundingRect();
+    QImage image(r.size().toSize() + QSize(1, 1), QImage::Format_ARGB32_Premultiplied);
+    image.fill(Qt::white);
+    QPainter painter(&image);
+    painter.translate(-r.topLeft());
+    QStyleOptionGraphicsItem option;
+    item->paint(&painter, &option, nullptr);
+    return image;
 }
 
 } // namespace
@@ -168,6 +224,12 @@ private Q_SLOTS:
     void partlyPositioned();
     void bigFanOut();
     void edgeLayer();
+    void textLaidOutAhead();
+    void plainRoutesOnTwoThreads();
+    void entryMarkFollows();
+    void fitTwiceRepaintsNothing();
+    void fitFollowsMovedNodes();
+    void bigSceneIndex();
     void screenshots_data();
     void screenshots();
 
@@ -375,20 +437,14 @@ void TestGraphEditor::rubberBandSelects()
     const QRectF main = nodeItem(*m_view, u"main"_s)->sceneBox();
     const QRectF b = nodeItem(*m_view, u"b"_s)->sceneBox();
     const QPoint start = m_view->mapFromScene(main.topLeft() - QPointF(20, 20));
-    QTest::mousePress(m_view->viewport(), Qt::LeftButton, {}, start);
-    QTest::mouseMove(m_view->viewport(), start + QPoint(5, 5));
-    QTest::mouseMove(m_view->viewport(), m_view->mapFromScene(main.center()));
-    QTest::mouseRelease(m_view->viewport(), Qt::LeftButton, {}, m_view->mapFromScene(main.center()));
+    bandDrag(m_view->viewport(), start, m_view->mapFromScene(main.center()));
     QCOMPARE(m_view->selectedNodes(), QStringList{u"main"_s});
 
     // A band around everything selects all three; nothing moved, nothing to undo.
     QRectF all = main.united(b).united(nodeItem(*m_view, u"a"_s)->sceneBox());
     const QPoint s2 = m_view->mapFromScene(all.topLeft() - QPointF(10, 10));
     const QPoint e2 = m_view->mapFromScene(all.bottomRight() + QPointF(10, 10));
-    QTest::mousePress(m_view->viewport(), Qt::LeftButton, {}, s2);
-    QTest::mouseMove(m_view->viewport(), s2 + QPoint(5, 5));
-    QTest::mouseMove(m_view->viewport(), e2);
-    QTest::mouseRelease(m_view->viewport(), Qt::LeftButton, {}, e2);
+    bandDrag(m_view->viewport(), s2, e2);
     QCOMPARE(m_view->selectedNodes(), (QStringList{u"main"_s, u"a"_s, u"b"_s}));
     QCOMPARE(m_doc->undoStack()->count(), 0);
 }
@@ -611,6 +667,260 @@ void TestGraphEditor::screenshots()
     const QString file = QDir(dir).filePath(u"editor-"_s + QString::fromUtf8(QTest::currentDataTag()) + u".png");
     QVERIFY(m_view->grab().save(file));
     qInfo("saved %s", qPrintable(file));
+}
+
+void TestGraphEditor::textLaidOutAhead()
+{
+    // Opening a document lays the boxes' text out ahead, by two threads with sums of ASCII
+    // advances where they tell: each box is the one the item lays out itself (the entry's mark,
+    // non-ASCII text, lines elided, more lines than shown, parameters included).
+    QJsonArray nodes = fanOutNodes(2500);
+    const QString longText = QString(300, u'x');
+    QJsonArray many;
+    for (int i = 0; i < 15; ++i)
+        many.append(QJsonObject{{u"op"_s, u"sleep"_s}, {u"seconds"_s, i}});
+    const QList<QJsonArray> odd{
+        QJsonArray{QJsonObject{{u"op"_s, u"return"_s}, {u"value"_s, u"caf\u00e9 \u2192 na\u00efve"_s}}},
+        QJsonArray{QJsonObject{{u"op"_s, u"return"_s}, {u"value"_s, longText}}},
+        many,
+        QJsonArray{},
+    };
+    for (int k = 0; k < int(odd.size()); ++k) {
+        QJsonObject n = nodes.at(1 + k).toObject();
+        n.insert(u"steps"_s, odd[k]);
+        nodes.replace(1 + k, n);
+    }
+    QJsonObject withParams = nodes.at(10).toObject();
+    withParams.insert(u"params"_s, QJsonObject{{u"delay"_s, 1.5}, {u"label"_s, longText}});
+    nodes.replace(10, withParams);
+    loadOrFail(*m_doc, documentOf(nodes));
+    const QList<GraphNodeItem *> items = nodeItems(*m_view);
+    QCOMPARE(items.size(), 2501);
+    int entries = 0;
+    for (GraphNodeItem *item : items) {
+        const QJsonObject node = m_doc->node(item->id());
+        GraphNodeItem own(item->id(), ascope::nodeTitle(node), ascope::nodeLines(node));
+        own.setEntry(item->id() == u"main");
+        QCOMPARE(item->isEntry(), own.isEntry());
+        QCOMPARE(item->boxSize(), own.boxSize());
+        entries += item->isEntry();
+    }
+    QCOMPARE(entries, 1);
+    for (const QString &id : {u"main"_s, u"n0"_s, u"n1"_s, u"n2"_s, u"n3"_s, u"n9"_s, u"n100"_s}) {
+        GraphNodeItem *item = nodeItem(*m_view, id);
+        const QJsonObject node = m_doc->node(id);
+        GraphNodeItem own(id, ascope::nodeTitle(node), ascope::nodeLines(node));
+        own.setEntry(id == u"main");
+        QVERIFY2(picture(item) == picture(&own), qPrintable(id));
+    }
+}
+
+void TestGraphEditor::plainRoutesOnTwoThreads()
+{
+    // Beyond a few thousand edges their plain routes are worked out by two threads: each edge
+    // gets the route it gets routed alone here (ports and ranks shared out as before), and the
+    // layer's bounds hold them all.
+    const int n = GraphEdgeLayer::kLayerFrom + 10;
+    QJsonArray nodes = fanOutNodes(n);
+    // Some edges of another kind and back up (other routes), a self-edge and a parallel pair.
+    QJsonObject main = nodes.at(0).toObject();
+    QJsonArray steps = main.value(u"steps"_s).toArray();
+    steps.append(QJsonObject{{u"op"_s, u"spawn"_s}, {u"node"_s, u"n5"_s}});
+    main.insert(u"steps"_s, steps);
+    nodes.replace(0, main);
+    QJsonObject back = nodes.at(n).toObject();
+    back.insert(u"steps"_s,
+                QJsonArray{QJsonObject{{u"op"_s, u"await"_s}, {u"target"_s, u"n3"_s}},
+                           QJsonObject{{u"op"_s, u"spawn"_s}, {u"node"_s, back.value(u"id"_s)}}});
+    nodes.replace(n, back);
+    loadOrFail(*m_doc, documentOf(nodes));
+    GraphEdgeLayer *layer = nullptr;
+    const QList<QGraphicsItem *> all = m_view->scene()->items();
+    for (QGraphicsItem *item : all) {
+        if (auto *l = qgraphicsitem_cast<GraphEdgeLayer *>(item))
+            layer = l;
+    }
+    QVERIFY(layer);
+    const QList<GraphEdgeItem *> edges = layer->edges();
+    QCOMPARE(edges.size(), n + 3);
+    QList<QPainterPath> paths;
+    QList<QRectF> bounds;
+    for (const GraphEdgeItem *e : edges) {
+        QVERIFY(!e->path().isEmpty());
+        QVERIFY(layer->boundingRect().contains(e->boundingRect()));
+        paths.append(e->path());
+        bounds.append(e->boundingRect());
+    }
+    // Routed again a few at a time (too few for a second thread, still plain): the same curves.
+    const qsizetype chunk = GraphEdgeItem::kDetailedRoutingLimit + 1;
+    for (qsizetype from = 0; from < edges.size(); from += chunk) {
+        QList<GraphEdgeItem *> part = edges.mid(from, chunk);
+        if (part.size() <= GraphEdgeItem::kDetailedRoutingLimit)
+            part = edges.mid(edges.size() - chunk);
+        GraphEdgeItem::adjustMany(part);
+    }
+    for (qsizetype i = 0; i < edges.size(); ++i) {
+        QCOMPARE(edges[i]->path(), paths[i]);
+        QCOMPARE(edges[i]->boundingRect(), bounds[i]);
+    }
+    // The spawn to n5 and the taskgroup edge to it are a parallel pair: different curves.
+    QSet<QString> spawnTargets;
+    for (const GraphEdgeItem *e : edges) {
+        if (e->op() == u"spawn")
+            spawnTargets.insert(e->to()->id());
+    }
+    QCOMPARE(spawnTargets, (QSet<QString>{u"n5"_s, back.value(u"id"_s).toString()}));
+}
+
+void TestGraphEditor::entryMarkFollows()
+{
+    // The entry's mark is moved, not repainted on every node: it follows the entry field, a
+    // rename and undo.
+    loadOrFail(*m_doc, documentOf(fanOutNodes(3)));
+    const auto marked = [this] {
+        QStringList ids;
+        const QList<GraphNodeItem *> items = nodeItems(*m_view);
+        for (const GraphNodeItem *item : items) {
+            if (item->isEntry())
+                ids.append(item->id());
+        }
+        return ids;
+    };
+    QCOMPARE(marked(), QStringList{u"main"_s});
+    QVERIFY(m_doc->setGraphField(u"entry"_s, u"n1"_s));
+    QCOMPARE(marked(), QStringList{u"n1"_s});
+    QVERIFY(m_doc->renameNode(u"n1"_s, u"first"_s)); // the entry field follows the rename
+    QCOMPARE(marked(), QStringList{u"first"_s});
+    m_doc->undoStack()->undo();
+    QCOMPARE(marked(), QStringList{u"n1"_s});
+    m_doc->undoStack()->undo();
+    QCOMPARE(marked(), QStringList{u"main"_s});
+    // Without an entry field "main" is the entry; renamed, the entry is named.
+    QVERIFY(m_doc->renameNode(u"main"_s, u"top"_s));
+    QCOMPARE(m_doc->root().value(u"entry"_s).toString(), u"top"_s);
+    QCOMPARE(marked(), QStringList{u"top"_s});
+    QVERIFY(m_doc->setGraphField(u"entry"_s, u"nowhere"_s)); // no such node: none is marked
+    QCOMPARE(marked(), QStringList());
+    QVERIFY(m_doc->setGraphField(u"entry"_s, QJsonValue(QJsonValue::Undefined))); // "main": none either
+    QCOMPARE(marked(), QStringList());
+    QVERIFY(m_doc->renameNode(u"top"_s, u"main"_s));
+    QCOMPARE(marked(), QStringList{u"main"_s});
+    while (m_doc->undoStack()->canUndo())
+        m_doc->undoStack()->undo();
+    QCOMPARE(marked(), QStringList{u"main"_s});
+}
+
+void TestGraphEditor::fitTwiceRepaintsNothing()
+{
+    // A fit sets its scale at once: the fit the window asks for after a load's own fit changes
+    // nothing and repaints nothing; after a zoom it fits again.
+    loadOrFail(*m_doc, documentOf(fanOutNodes(19)));
+    m_view->fitAll();
+    QTRY_VERIFY(m_view->viewport()->isVisible());
+    QCoreApplication::processEvents();
+    const QTransform fitted = m_view->transform();
+    const QPointF centre = m_view->mapToScene(m_view->viewport()->rect().center());
+    QVERIFY(m_view->zoom() < 1.0);
+    struct PaintCounter : QObject {
+        int paints = 0;
+        bool eventFilter(QObject *, QEvent *event) override
+        {
+            paints += event->type() == QEvent::Paint;
+            return false;
+        }
+    } counter;
+    m_view->viewport()->installEventFilter(&counter);
+    m_view->fitAll();
+    QCoreApplication::processEvents();
+    QCOMPARE(counter.paints, 0);
+    QCOMPARE(m_view->transform(), fitted);
+    m_view->zoomIn();
+    QVERIFY(m_view->zoom() > fitted.m11());
+    m_view->fitAll();
+    QCOMPARE(m_view->transform(), fitted);
+    QCOMPARE(m_view->mapToScene(m_view->viewport()->rect().center()), centre);
+    // As fitInView would have it: the drawing's width or height fills the view, less margins.
+    QRectF drawing;
+    const QList<GraphNodeItem *> items = nodeItems(*m_view);
+    for (const GraphNodeItem *item : items)
+        drawing = drawing.united(item->sceneBoundingRect());
+    const QRectF shown = m_view->mapToScene(m_view->viewport()->rect()).boundingRect();
+    QVERIFY(shown.contains(drawing));
+    QVERIFY(shown.width() < drawing.width() * 1.3 || shown.height() < drawing.height() * 1.3);
+    m_view->viewport()->removeEventFilter(&counter);
+}
+
+void TestGraphEditor::fitFollowsMovedNodes()
+{
+    // What the nodes cover is kept between fits while nothing moved: a move, a drag, a new node
+    // and a removed one are fitted again.
+    loadOrFail(*m_doc, documentOf(fanOutNodes(5)));
+    m_view->fitAll();
+    const auto inView = [this](const QString &id) {
+        const QRectF box = nodeItem(*m_view, id)->sceneBox();
+        return QRectF(m_view->viewport()->rect()).contains(m_view->mapFromScene(box).boundingRect());
+    };
+    QVERIFY(inView(u"n2"_s));
+    m_doc->setNodePosition(u"n2"_s, QPointF(4000, 3000));
+    QVERIFY(!inView(u"n2"_s));
+    const double before = m_view->zoom();
+    m_view->fitAll();
+    QVERIFY(inView(u"n2"_s));
+    QVERIFY(m_view->zoom() < before);
+    nodeItem(*m_view, u"n3"_s)->setPos(-3000, -2000); // as a drag does, before it is stored
+    QVERIFY(!inView(u"n3"_s));
+    m_view->fitAll();
+    QVERIFY(inView(u"n3"_s));
+    QVERIFY(m_doc->addNode(u"far"_s, QPointF(5000, 3500)));
+    QVERIFY(!inView(u"far"_s));
+    m_view->fitAll();
+    QVERIFY(inView(u"far"_s));
+    const double withFar = m_view->zoom();
+    QVERIFY(m_doc->removeNode(u"far"_s));
+    m_view->fitAll();
+    QVERIFY(m_view->zoom() > withFar);
+}
+
+void TestGraphEditor::bigSceneIndex()
+{
+    // A big graph's scene index is shallower than Qt's own: clicks, a rubber band and a drag
+    // still find the nodes under the mouse, anywhere in the drawing; a small graph gets Qt's.
+    loadOrFail(*m_doc, documentOf(fanOutNodes(9000)));
+    QCOMPARE(m_view->scene()->bspTreeDepth(), 12);
+    QCOMPARE(nodeItems(*m_view).size(), 9001);
+    for (const QString &id : {u"n0"_s, u"n4550"_s, u"n8999"_s}) {
+        m_view->selectNode(id); // centred
+        QCoreApplication::processEvents();
+        m_view->selectNode(QString());
+        QTest::mouseClick(m_view->viewport(), Qt::LeftButton, {}, headerPoint(*m_view, id));
+        QCOMPARE(m_view->selectedNodes(), QStringList{id});
+    }
+    // A band round two neighbours of n4550 (the one centred last is n8999: centre n4550 again).
+    m_view->selectNode(u"n4550"_s);
+    const QRectF pair = nodeItem(*m_view, u"n4550"_s)->sceneBox().united(nodeItem(*m_view, u"n4551"_s)->sceneBox());
+    const QPoint from = m_view->mapFromScene(pair.topLeft() - QPointF(10, 10));
+    const QPoint to = m_view->mapFromScene(pair.bottomRight() + QPointF(10, 10));
+    bandDrag(m_view->viewport(), from, to);
+    QCOMPARE(m_view->selectedNodes(), (QStringList{u"n4550"_s, u"n4551"_s}));
+    // A drag of n4550's header moves it (one undo command), and the index knows where it went.
+    m_view->selectNode(QString());
+    const QPointF before = nodeItem(*m_view, u"n4550"_s)->pos();
+    const QPoint grab = headerPoint(*m_view, u"n4550"_s);
+    QTest::mousePress(m_view->viewport(), Qt::LeftButton, {}, grab);
+    QTest::mouseMove(m_view->viewport(), grab + QPoint(10, 60));
+    QTest::mouseMove(m_view->viewport(), grab + QPoint(20, 120));
+    QTest::mouseRelease(m_view->viewport(), Qt::LeftButton, {}, grab + QPoint(20, 120));
+    QVERIFY(nodeItem(*m_view, u"n4550"_s)->pos() != before);
+    QCOMPARE(m_doc->nodePosition(u"n4550"_s), nodeItem(*m_view, u"n4550"_s)->pos());
+    m_view->selectNode(QString());
+    QTest::mouseClick(m_view->viewport(), Qt::LeftButton, {}, grab + QPoint(20, 120));
+    QCOMPARE(m_view->selectedNodes(), QStringList{u"n4550"_s});
+    m_doc->undoStack()->undo();
+    QCOMPARE(nodeItem(*m_view, u"n4550"_s)->pos(), before);
+
+    loadOrFail(*m_doc, documentOf(fanOutNodes(10)));
+    QVERIFY(!m_view->grab().isNull()); // the index made for the small graph: Qt's depth for 11 items
+    QVERIFY(m_view->scene()->bspTreeDepth() < 12);
 }
 
 void TestGraphEditor::partlyPositioned()

@@ -1,5 +1,6 @@
 #include "grapheditor.h"
 
+#include "besidethread.h"
 #include "graphdocument.h"
 #include "graphitems.h"
 #include "graphlayout.h"
@@ -21,8 +22,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 using namespace Qt::StringLiterals;
@@ -34,7 +33,9 @@ namespace {
 const QString kNodesMimeType = u"application/x-asyncscope-nodes"_s;
 constexpr double kMinZoom = 0.1;
 constexpr double kMaxZoom = 4.0;
-constexpr double kFitMaxZoom = 1.0; // fitting a small graph does not blow it up
+constexpr double kFitMaxZoom = 1.0;           // fitting a small graph does not blow it up
+constexpr qsizetype kShallowIndexFrom = 8192; // nodes
+constexpr int kShallowIndexDepth = 12;
 
 bool hasUiPosition(const QJsonObject &node)
 {
@@ -66,20 +67,30 @@ struct NodeContent {
     QString title;
     QStringList lines;
     QList<GraphRelation> relations;
+    QStringList edgeKeys;    // edgeKey of each relation
     bool positioned = false; // it has a stored position, pos
     QPointF pos;
+    GraphNodeText text; // laid out for the item, when read with a measure
 };
 
-NodeContent readNode(const QJsonObject &node)
+// With a measure, the box's text is laid out too (as the node item would, the entry's mark
+// included).
+NodeContent readNode(const QJsonObject &node, const GraphNodeTextMeasure *measure = nullptr,
+                     const QString &entry = QString())
 {
     NodeContent c;
-    c.id = node.value(u"id"_s).toString();
+    c.id = node.value("id"_L1).toString(); // Latin-1 keys: compared without conversion
     c.title = nodeTitle(node);
     c.lines = nodeLines(node);
+    if (measure)
+        c.text = measure->layout(c.title, c.lines, c.id == entry);
     c.relations = nodeRelations(node);
-    const QJsonObject ui = node.value(u"ui"_s).toObject(); // as hasUiPosition, uiPosition
-    const QJsonValue x = ui.value(u"x"_s);
-    const QJsonValue y = ui.value(u"y"_s);
+    c.edgeKeys.reserve(c.relations.size());
+    for (const GraphRelation &r : std::as_const(c.relations))
+        c.edgeKeys.append(edgeKey(c.id, r.to, r.op));
+    const QJsonObject ui = node.value("ui"_L1).toObject(); // as hasUiPosition, uiPosition
+    const QJsonValue x = ui.value("x"_L1);
+    const QJsonValue y = ui.value("y"_L1);
     c.positioned = x.isDouble() && y.isDouble();
     if (c.positioned)
         c.pos = QPointF(x.toDouble(), y.toDouble());
@@ -89,43 +100,28 @@ NodeContent readNode(const QJsonObject &node)
 // Every node of the list read; a long list by two threads, which take blocks of nodes in turn
 // (opening a graph of 100,000 nodes, this is most of the editor's work that needs no item; one
 // hub node may weigh as much as thousands of others).
-std::vector<NodeContent> readNodes(const QJsonArray &list)
+std::vector<NodeContent> readNodes(const QJsonArray &list, const QString &entry)
 {
     constexpr qsizetype kTwoThreadsFrom = 2000;
     constexpr qsizetype kBlock = 256;
     const qsizetype n = list.size();
     std::vector<NodeContent> out(static_cast<size_t>(n));
-    std::atomic<qsizetype> next{0}; // the first node no thread has taken
-    const auto read = [&list, &out, &next, n] {
+    const GraphNodeTextMeasure measure; // bounds only: also the helper's
+    std::atomic<qsizetype> next{0};     // the first node no thread has taken
+    const auto read = [&list, &out, &next, &measure, &entry, n] {
         for (;;) {
             const qsizetype from = next.fetch_add(kBlock);
             if (from >= n)
                 return;
             for (qsizetype i = from; i < std::min(n, from + kBlock); ++i)
-                out[size_t(i)] = readNode(list.at(i).toObject());
+                out[size_t(i)] = readNode(list.at(i).toObject(), &measure, entry);
         }
     };
-    std::thread helper;
-    if (n >= kTwoThreadsFrom) {
-        try {
-            helper = std::thread([&read] {
-                try {
-                    read();
-                } catch (const std::bad_alloc &) {
-                    // its block is read again below
-                }
-            });
-        } catch (const std::system_error &) {
-            // no thread to be had: this one reads them all
-        }
-    }
-    read();
-    if (helper.joinable())
-        helper.join();
+    runBeside(n >= kTwoThreadsFrom, read, read);
     // A block the helper could not finish (out of memory there): read here, or fail here.
     for (qsizetype i = 0; i < n; ++i) {
         if (out[size_t(i)].id.isEmpty())
-            out[size_t(i)] = readNode(list.at(i).toObject());
+            out[size_t(i)] = readNode(list.at(i).toObject(), &measure, entry);
     }
     return out;
 }
@@ -152,6 +148,11 @@ struct GraphEditorView::Private {
     QHash<QString, QPointF> pressPositions; // at the start of a left-button drag
 
     QString lastSelected;
+    QString shownEntry; // the node drawn as the entry (refreshEntry)
+    // What the node items cover, as of GraphNodeItem::geometryGeneration() nodeBoundsAt
+    mutable QRectF nodeBounds;
+    mutable quint64 nodeBoundsAt = 0;
+    mutable bool nodeBoundsValid = false;
     bool rebuilding = false;
     bool fitPending = false;
     bool panning = false;
@@ -208,26 +209,42 @@ struct GraphEditorView::Private {
     }
 
     // Not in the scene yet: the caller adds it once placed (no index updates for the move).
-    GraphNodeItem *createNode(NodeContent content, const QString &entry)
+    // rebuilding: the relations were just cleared, and no entry stands for none.
+    GraphNodeItem *createNode(NodeContent content, const QString &entry, bool rebuilding = false)
     {
-        auto *item = new GraphNodeItem(content.id, content.title, content.lines);
+        auto *item = new GraphNodeItem(content.id, content.title, content.lines, content.id == entry, content.text,
+                                       content.positioned ? &content.pos : nullptr);
         nodes.insert(content.id, item);
-        relations.insert(content.id, std::move(content.relations));
+        if (!rebuilding || !content.relations.isEmpty())
+            relations.insert(content.id, std::move(content.relations));
         item->setEntry(content.id == entry);
         item->setState(states.value(content.id));
         return item;
     }
 
+    // The entry's mark moved to the node that is the entry now (every edit asks: no look at
+    // every node).
     void refreshEntry()
     {
         const QString entry = entryId();
-        for (auto it = nodes.cbegin(); it != nodes.cend(); ++it)
-            it.value()->setEntry(it.key() == entry);
+        if (entry != shownEntry) {
+            if (GraphNodeItem *old = nodes.value(shownEntry))
+                old->setEntry(false);
+            shownEntry = entry;
+        }
+        if (GraphNodeItem *now = nodes.value(entry)) // it may have come by a rename
+            now->setEntry(true);
     }
 
     // Makes the edge items match the relations: one per (from, to, op) whose ends both exist.
-    // ids: the document's node ids when the caller has them.
-    void syncEdges(const QStringList *documentIds = nullptr)
+    // ids: the document's node ids when the caller has them; known: then maybe also their items,
+    // relations and the edgeKey of each relation.
+    struct KnownNodes {
+        const QList<GraphNodeItem *> &items;
+        const std::vector<QList<GraphRelation>> &relations;
+        const std::vector<QStringList> &keys;
+    };
+    void syncEdges(const QStringList *documentIds = nullptr, const KnownNodes *known = nullptr)
     {
         struct Wanted {
             GraphNodeItem *from, *to;
@@ -237,16 +254,23 @@ struct GraphEditorView::Private {
         QList<QString> order; // edge keys, document order (one per (from, to, op))
         QList<Wanted> wanted; // wanted[k] is the edge of order[k]
         const QStringList ids = documentIds ? *documentIds : doc->nodeIds();
-        for (const QString &from : ids) {
-            GraphNodeItem *source = nodes.value(from);
-            const auto rels = relations.constFind(from);
-            if (!source || rels == relations.constEnd())
+        for (qsizetype i = 0; i < ids.size(); ++i) {
+            const QString &from = ids[i];
+            GraphNodeItem *source = known ? known->items.at(i) : nodes.value(from);
+            const QList<GraphRelation> *rels = nullptr;
+            if (known) {
+                rels = &known->relations[size_t(i)];
+            } else if (const auto it = relations.constFind(from); it != relations.constEnd()) {
+                rels = &*it;
+            }
+            if (!source || !rels)
                 continue;
-            for (const GraphRelation &r : *rels) {
+            for (qsizetype k = 0; k < rels->size(); ++k) {
+                const GraphRelation &r = rels->at(k);
                 GraphNodeItem *target = nodes.value(r.to);
                 if (!target)
                     continue;
-                order.append(edgeKey(from, r.to, r.op));
+                order.append(known ? known->keys[size_t(i)].at(k) : edgeKey(from, r.to, r.op));
                 wanted.append({source, target, r.op, r.count});
             }
         }
@@ -264,11 +288,12 @@ struct GraphEditorView::Private {
         QList<GraphEdgeItem *> fresh;
         QList<GraphEdgeItem *> ordered; // the edge of order[k]
         ordered.reserve(order.size());
+        const bool hadEdges = !edges.isEmpty(); // else none of them is there yet (a rebuild)
         edges.reserve(order.size());
         for (qsizetype k = 0; k < order.size(); ++k) {
             const QString &key = order[k];
             const Wanted &w = wanted[k];
-            if (GraphEdgeItem *e = edges.value(key)) {
+            if (GraphEdgeItem *e = hadEdges ? edges.value(key) : nullptr) {
                 e->setCount(w.count);
                 ordered.append(e);
                 continue;
@@ -428,6 +453,10 @@ struct GraphEditorView::Private {
 
         // Each node's object read once (100,000 nodes: no look-up by id per step below).
         const QJsonArray list = doc->root().value(u"nodes"_s).toArray();
+        // The scene's index of a big graph less deep than Qt would make it (log2 of the items:
+        // 17 levels at 100,000, whose first build is a good part of the first paint); a leaf of
+        // 12 levels still holds a few hundred items at most.
+        scene->setBspTreeDepth(list.size() >= kShallowIndexFrom ? kShallowIndexDepth : 0);
         QStringList ids;
         QList<bool> positioned;
         QList<GraphNodeItem *> created;
@@ -436,16 +465,18 @@ struct GraphEditorView::Private {
         created.reserve(list.size());
         bool allPositioned = !list.isEmpty();
         const QString entry = entryId();
-        std::vector<NodeContent> contents = readNodes(list);
+        shownEntry = entry;
+        std::vector<NodeContent> contents = readNodes(list, entry);
         nodes.reserve(qsizetype(contents.size()));
         relations.reserve(qsizetype(contents.size()));
+        std::vector<QStringList> keys(contents.size());
+        std::vector<QList<GraphRelation>> relationLists(contents.size()); // shared with the hash
         for (NodeContent &c : contents) {
+            keys[size_t(ids.size())] = std::move(c.edgeKeys);
+            relationLists[size_t(ids.size())] = c.relations;
             ids.append(c.id);
             const bool has = c.positioned;
-            const QPointF pos = c.pos;
-            GraphNodeItem *item = createNode(std::move(c), entry);
-            if (has)
-                item->setPos(pos);
+            GraphNodeItem *item = createNode(std::move(c), entry, true); // placed, when it has a place
             positioned.append(has);
             created.append(item);
             allPositioned = allPositioned && has;
@@ -457,11 +488,21 @@ struct GraphEditorView::Private {
                     created[i]->setPos(autoPositions.value(ids[i]));
             }
         }
-        for (GraphNodeItem *item : std::as_const(created))
+        QRectF covered; // what itemsBounds would find, while the items are at hand
+        for (GraphNodeItem *item : std::as_const(created)) {
             scene->addItem(item);
-        syncEdges(&ids);
+            covered = covered.united(item->boundingRect().translated(item->pos()));
+        }
+        nodeBounds = covered;
+        nodeBoundsAt = GraphNodeItem::geometryGeneration();
+        nodeBoundsValid = true;
+        const KnownNodes known{created, relationLists, keys};
+        syncEdges(&ids, &known);
         sceneRect = QRectF();
         updateSceneRect();
+        // Everything is new: one update of the whole scene, which spares the scene working out
+        // the area of each of the items added (100,000 nodes: tens of milliseconds).
+        scene->update();
         rebuilding = false;
         selectionChanged();
         if (q->isVisible())
@@ -475,9 +516,18 @@ struct GraphEditorView::Private {
     // What the items cover (QGraphicsScene::itemsBoundingRect sorts every item first).
     QRectF itemsBounds() const
     {
-        QRectF r;
-        for (GraphNodeItem *item : std::as_const(nodes))
-            r = r.united(item->boundingRect().translated(item->pos()));
+        // The nodes' part is kept while no node moved, changed size, came or went (100,000
+        // nodes: the load's scene rect and fit, then the fit the window asks for).
+        const quint64 generation = GraphNodeItem::geometryGeneration();
+        if (!nodeBoundsValid || nodeBoundsAt != generation) {
+            QRectF nodesRect;
+            for (GraphNodeItem *item : std::as_const(nodes))
+                nodesRect = nodesRect.united(item->boundingRect().translated(item->pos()));
+            nodeBounds = nodesRect;
+            nodeBoundsAt = generation;
+            nodeBoundsValid = true;
+        }
+        QRectF r = nodeBounds;
         if (edgeLayer) // the edges' bounds, as of their last routing together
             return r.united(edgeLayer->boundingRect());
         for (GraphEdgeItem *item : std::as_const(edges))
@@ -703,6 +753,8 @@ GraphEditorView::GraphEditorView(GraphDocument *doc, QWidget *parent)
             item->setId(newId);
             d->nodes.insert(newId, item);
         }
+        if (d->shownEntry == oldId) // the item marked is known by its new id
+            d->shownEntry = newId;
         if (d->autoPositions.contains(oldId))
             d->autoPositions.insert(newId, d->autoPositions.take(oldId));
         if (d->states.contains(oldId))
@@ -767,6 +819,8 @@ QStringList GraphEditorView::selectedNodes() const
 
 void GraphEditorView::setNodeStates(const QHash<QString, QString> &states)
 {
+    if (states.isEmpty() && d->states.isEmpty())
+        return; // every node neutral already (a reset run after a load: no look at each node)
     d->states = states;
     for (auto it = d->nodes.cbegin(); it != d->nodes.cend(); ++it)
         it.value()->setState(states.value(it.key()));
@@ -821,9 +875,16 @@ void GraphEditorView::fitAll()
     }
     d->updateSceneRect(r);
     r.adjust(-30, -30, 30, 30);
-    fitInView(r, Qt::KeepAspectRatio);
-    const double z = std::clamp(zoom(), kMinZoom, kFitMaxZoom);
-    setTransform(QTransform::fromScale(z, z));
+    // The scale fitInView would reach (the view only ever scales), set at once: a fit that
+    // changes nothing (the window's fit after the load's) repaints nothing.
+    const QRectF room = QRectF(viewport()->rect()).adjusted(2, 2, -2, -2);
+    double z = zoom();
+    if (!room.isEmpty() && r.width() > 0 && r.height() > 0)
+        z = std::min(room.width() / r.width(), room.height() / r.height());
+    z = std::clamp(z, kMinZoom, kFitMaxZoom);
+    const QTransform fitted = QTransform::fromScale(z, z);
+    if (transform() != fitted)
+        setTransform(fitted);
     centerOn(r.center());
 }
 

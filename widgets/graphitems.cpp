@@ -1,5 +1,7 @@
 #include "graphitems.h"
 
+#include "besidethread.h"
+
 #include <QCborValue>
 #include <QFontDatabase>
 #include <QFontMetricsF>
@@ -15,7 +17,9 @@
 #include <QVarLengthArray>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 using namespace Qt::StringLiterals;
@@ -135,57 +139,57 @@ QString withBody(const QString &head, const QJsonValue &body, int depth)
 
 QString summary(const QJsonObject &step, int depth)
 {
-    const QString op = step.value(u"op"_s).toString();
-    auto field = [&step](const char16_t *name) { return step.value(QStringView(name)); };
+    const QString op = step.value("op"_L1).toString();
+    auto field = [&step](QLatin1StringView name) { return step.value(name); };
     QString s;
     if (op == u"sleep") {
-        s = u"sleep " + formatValue(field(u"seconds"));
+        s = u"sleep " + formatValue(field("seconds"_L1));
         if (step.contains(u"result"_s))
-            s += u", result=" + formatValue(field(u"result"));
+            s += u", result=" + formatValue(field("result"_L1));
     } else if (op == u"block") {
-        s = u"block " + formatValue(field(u"seconds"));
+        s = u"block " + formatValue(field("seconds"_L1));
     } else if (op == u"return") {
-        s = step.contains(u"value"_s) ? u"return " + formatValue(field(u"value")) : u"return"_s;
+        s = step.contains(u"value"_s) ? u"return " + formatValue(field("value"_L1)) : u"return"_s;
     } else if (op == u"raise") {
         s = u"raise " + formatException(step);
     } else if (op == u"reraise") {
         s = u"raise"_s;
     } else if (op == u"await") {
-        s = u"await " + formatChild(field(u"target"));
+        s = u"await " + formatChild(field("target"_L1));
     } else if (op == u"spawn") {
-        s = u"spawn " + field(u"node").toString() + formatArgs(field(u"args").toObject());
+        s = u"spawn " + field("node"_L1).toString() + formatArgs(field("args"_L1).toObject());
     } else if (op == u"gather") {
-        s = u"gather " + formatChildren(field(u"children"));
-        if (field(u"return_exceptions").toBool())
+        s = u"gather " + formatChildren(field("children"_L1));
+        if (field("return_exceptions"_L1).toBool())
             s += u", return_exceptions"_s;
-        if (step.contains(u"await"_s) && !field(u"await").toBool())
+        if (step.contains(u"await"_s) && !field("await"_L1).toBool())
             s += u", await=False"_s;
     } else if (op == u"wait") {
-        s = u"wait " + formatChildren(field(u"children"));
-        const QString when = field(u"return_when").toString();
+        s = u"wait " + formatChildren(field("children"_L1));
+        const QString when = field("return_when"_L1).toString();
         if (!when.isEmpty() && when != u"ALL_COMPLETED" && when != u"all_completed")
             s += u", " + when.toUpper();
-        if (step.contains(u"timeout"_s) && !field(u"timeout").isNull())
-            s += u", timeout=" + formatValue(field(u"timeout"));
+        if (step.contains(u"timeout"_s) && !field("timeout"_L1).isNull())
+            s += u", timeout=" + formatValue(field("timeout"_L1));
     } else if (op == u"wait_for") {
-        s = u"wait_for " + formatChild(field(u"target")) + u", " + formatValue(field(u"timeout"));
+        s = u"wait_for " + formatChild(field("target"_L1)) + u", " + formatValue(field("timeout"_L1));
     } else if (op == u"shield") {
-        s = u"shield " + formatChild(field(u"target"));
-        if (step.contains(u"await"_s) && !field(u"await").toBool())
+        s = u"shield " + formatChild(field("target"_L1));
+        if (step.contains(u"await"_s) && !field("await"_L1).toBool())
             s += u", await=False"_s;
     } else if (op == u"as_completed") {
-        s = u"as_completed " + formatChildren(field(u"children"));
-        if (step.contains(u"timeout"_s) && !field(u"timeout").isNull())
-            s += u", timeout=" + formatValue(field(u"timeout"));
+        s = u"as_completed " + formatChildren(field("children"_L1));
+        if (step.contains(u"timeout"_s) && !field("timeout"_L1).isNull())
+            s += u", timeout=" + formatValue(field("timeout"_L1));
     } else if (op == u"taskgroup") {
-        s = u"taskgroup " + formatChildren(field(u"children"));
-        if (!field(u"body").toArray().isEmpty())
-            s = withBody(s, field(u"body"), depth);
+        s = u"taskgroup " + formatChildren(field("children"_L1));
+        if (!field("body"_L1).toArray().isEmpty())
+            s = withBody(s, field("body"_L1), depth);
     } else if (op == u"timeout") {
-        s = withBody(u"timeout " + formatValue(field(u"seconds")), field(u"body"), depth);
+        s = withBody(u"timeout " + formatValue(field("seconds"_L1)), field("body"_L1), depth);
     } else if (op == u"try") {
-        s = withBody(u"try"_s, field(u"body"), depth);
-        const QJsonArray handlers = field(u"except").toArray();
+        s = withBody(u"try"_s, field("body"_L1), depth);
+        const QJsonArray handlers = field("except"_L1).toArray();
         for (const QJsonValue &h : handlers) {
             const QJsonArray types = h.toObject().value(u"types"_s).toArray();
             QStringList names;
@@ -194,29 +198,29 @@ QString summary(const QJsonObject &step, int depth)
             s += names.isEmpty() ? u" except"_s : u" except " + names.join(u", "_s);
         }
         if (step.contains(u"finally"_s))
-            s += u' ' + withBody(u"finally"_s, field(u"finally"), depth);
+            s += u' ' + withBody(u"finally"_s, field("finally"_L1), depth);
     } else if (op == u"future") {
         s = u"future()"_s;
     } else if (op == u"set_result") {
-        s = field(u"target").toString() + u".set_result("
-            + (step.contains(u"value"_s) ? formatValue(field(u"value")) : u"None"_s) + u')';
+        s = field("target"_L1).toString() + u".set_result("
+            + (step.contains(u"value"_s) ? formatValue(field("value"_L1)) : u"None"_s) + u')';
     } else if (op == u"set_exception") {
-        s = field(u"target").toString() + u".set_exception(" + formatException(step) + u')';
+        s = field("target"_L1).toString() + u".set_exception(" + formatException(step) + u')';
     } else if (op == u"cancel") {
-        s = field(u"target").toString() + u".cancel("
-            + (step.contains(u"message"_s) ? formatValue(field(u"message")) : QString()) + u')';
+        s = field("target"_L1).toString() + u".cancel("
+            + (step.contains(u"message"_s) ? formatValue(field("message"_L1)) : QString()) + u')';
     } else if (op == u"drop") {
-        s = u"drop " + field(u"target").toString();
+        s = u"drop " + field("target"_L1).toString();
     } else if (op == u"gc") {
         s = u"gc.collect()"_s;
     } else if (op == u"hang") {
         s = u"hang"_s;
     } else if (op == u"repeat") {
-        s = withBody(u"repeat " + formatValue(field(u"times")), field(u"body"), depth);
+        s = withBody(u"repeat " + formatValue(field("times"_L1)), field("body"_L1), depth);
     } else {
         s = op.isEmpty() ? u"?"_s : op;
     }
-    const QString as = field(u"as").toString();
+    const QString as = field("as"_L1).toString();
     return as.isEmpty() ? s : as + u" = " + s;
 }
 
@@ -277,7 +281,7 @@ void collectRelations(const QJsonArray &steps, RelationSink &sink)
 {
     for (const QJsonValue &value : steps) {
         const QJsonObject step = value.toObject();
-        const QString op = step.value(u"op"_s).toString();
+        const QString op = step.value("op"_L1).toString();
         int count = 1;
         if (op == u"await" || op == u"wait_for" || op == u"shield") {
             sink.add(childNode(step.value(u"target"_s), &count), op, count);
@@ -290,11 +294,16 @@ void collectRelations(const QJsonArray &steps, RelationSink &sink)
                 sink.add(to, op, count);
             }
         }
-        collectRelations(step.value(u"body"_s).toArray(), sink);
-        const QJsonArray handlers = step.value(u"except"_s).toArray();
-        for (const QJsonValue &h : handlers)
-            collectRelations(h.toObject().value(u"body"_s).toArray(), sink);
-        collectRelations(step.value(u"finally"_s).toArray(), sink);
+        // Nested bodies (most steps have none: nothing made of their absence).
+        if (const QJsonValue body = step.value("body"_L1); body.isArray())
+            collectRelations(body.toArray(), sink);
+        if (const QJsonValue handlers = step.value("except"_L1); handlers.isArray()) {
+            const QJsonArray list = handlers.toArray();
+            for (const QJsonValue &h : list)
+                collectRelations(h.toObject().value("body"_L1).toArray(), sink);
+        }
+        if (const QJsonValue finally = step.value("finally"_L1); finally.isArray())
+            collectRelations(finally.toArray(), sink);
     }
 }
 
@@ -361,11 +370,16 @@ constexpr qreal kTextDetail = 0.35;
 // a pixel each for kerning), without laying it out; -1 for other text. Opening a graph of
 // 100,000 nodes measures every title and line: most are far narrower than a box, and a bound
 // tells so at the cost of a table look-up per character.
-qreal asciiWidthBound(const QFont &font, const QString &text)
+struct AsciiWidths {
+    qreal width[128] = {};
+};
+
+// The advances of the printable ASCII characters in this font (the GUI thread's: it measures).
+const AsciiWidths &asciiWidths(const QFont &font)
 {
     struct Table {
         QFont font;
-        qreal width[128] = {};
+        AsciiWidths widths;
     };
     static std::vector<Table> tables; // one per font in use (title, lines)
     auto table = std::find_if(tables.begin(), tables.end(), [&font](const Table &t) { return t.font == font; });
@@ -376,16 +390,21 @@ qreal asciiWidthBound(const QFont &font, const QString &text)
         t.font = font;
         const QFontMetricsF fm(font);
         for (char16_t c = 0x20; c < 0x7f; ++c)
-            t.width[c] = fm.horizontalAdvance(QChar(c));
+            t.widths.width[c] = fm.horizontalAdvance(QChar(c));
         tables.push_back(t);
         table = tables.end() - 1;
     }
+    return table->widths;
+}
+
+qreal asciiWidthBound(const AsciiWidths &table, const QString &text)
+{
     qreal w = 0;
     for (const QChar ch : text) {
         const char16_t c = ch.unicode();
         if (c < 0x20 || c >= 0x7f)
             return -1;
-        w += table->width[c] + 1;
+        w += table.width[c] + 1;
     }
     return w;
 }
@@ -467,7 +486,7 @@ QColor edgeColor(const QString &op)
 
 QString nodeTitle(const QJsonObject &node)
 {
-    return node.value(u"id"_s).toString() + formatArgs(node.value(u"params"_s).toObject());
+    return node.value("id"_L1).toString() + formatArgs(node.value("params"_L1).toObject());
 }
 
 QString stepSummary(const QJsonObject &step)
@@ -478,7 +497,7 @@ QString stepSummary(const QJsonObject &step)
 QStringList nodeLines(const QJsonObject &node)
 {
     QStringList lines;
-    const QJsonArray steps = node.value(u"steps"_s).toArray();
+    const QJsonArray steps = node.value("steps"_L1).toArray();
     for (const QJsonValue &s : steps)
         lines << stepSummary(s.toObject());
     return lines;
@@ -488,7 +507,7 @@ QList<GraphRelation> nodeRelations(const QJsonObject &node)
 {
     QList<GraphRelation> out;
     RelationSink sink{out, {}};
-    collectRelations(node.value(u"steps"_s).toArray(), sink);
+    collectRelations(node.value("steps"_L1).toArray(), sink);
     return out;
 }
 
@@ -511,7 +530,98 @@ QColor stateColor(const QString &state)
     return QColor();
 }
 
+// --- GraphNodeTextMeasure ----------------------------------------------------------------------
+
+struct GraphNodeTextMeasure::Private {
+    AsciiWidths titleWidths;
+    AsciiWidths lineWidths;
+    qreal titleHeight = 0;
+    qreal lineHeight = 0;
+    std::optional<QFontMetricsF> titleMetrics; // exact only
+    std::optional<QFontMetricsF> lineMetrics;
+};
+
+GraphNodeTextMeasure::GraphNodeTextMeasure(bool exact)
+    : d(std::make_unique<Private>())
+{
+    const EditorFonts &fonts = editorFonts();
+    d->titleWidths = asciiWidths(fonts.title);
+    d->lineWidths = asciiWidths(fonts.line);
+    const QFontMetricsF titleMetrics(fonts.title);
+    const QFontMetricsF lineMetrics(fonts.line);
+    d->titleHeight = titleMetrics.height();
+    d->lineHeight = lineMetrics.height();
+    if (exact) {
+        d->titleMetrics = titleMetrics;
+        d->lineMetrics = lineMetrics;
+    }
+}
+
+GraphNodeTextMeasure::~GraphNodeTextMeasure() = default;
+
+GraphNodeText GraphNodeTextMeasure::layout(const QString &title, const QStringList &lines, bool entry) const
+{
+    GraphNodeText text;
+    // Only what can show is measured: a line longer than this is elided well before its end
+    // (a fan-out's "taskgroup [n0, n1, ...]" can be 700,000 characters).
+    constexpr qsizetype kMeasured = 400;
+    const auto cut = [](const QString &t) { return t.size() > kMeasured ? t.left(kMeasured) : t; };
+    bool exact = true; // no metric was needed that this measure lacks
+    const auto advance = [&exact](const AsciiWidths &widths, const std::optional<QFontMetricsF> &fm, const QString &t,
+                                  qreal enough) -> qreal {
+        const qreal bound = asciiWidthBound(widths, t);
+        if (bound >= 0 && bound <= enough)
+            return bound;
+        if (!fm) {
+            exact = false;
+            return 0;
+        }
+        return fm->horizontalAdvance(t);
+    };
+    const qreal extra = 28 + (entry ? 16 : 0);
+    qreal width = advance(d->titleWidths, d->titleMetrics, cut(title), kMinWidth - extra) + extra;
+    const int shownCount = lines.size() > kMaxLines ? kMaxLines - 1 : int(lines.size());
+    QStringList measured;
+    measured.reserve(lines.size());
+    for (const QString &line : lines) {
+        measured << cut(line);
+        width = std::max(width, advance(d->lineWidths, d->lineMetrics, measured.last(), kMinWidth - 24) + 24);
+    }
+    if (!exact)
+        return text;
+    width = std::clamp(std::ceil(width), kMinWidth, kMaxWidth);
+
+    for (int i = 0; i < shownCount; ++i) {
+        // A line whose bound fits is its own elided text.
+        const qreal bound = asciiWidthBound(d->lineWidths, measured[i]);
+        const bool fits = bound >= 0 && bound <= width - 22 && measured[i].size() == lines[i].size();
+        if (fits) {
+            text.shown << lines[i];
+        } else if (d->lineMetrics) {
+            text.shown << d->lineMetrics->elidedText(measured[i], Qt::ElideRight, width - 22);
+        } else {
+            return GraphNodeText();
+        }
+    }
+    if (lines.size() > kMaxLines)
+        text.shown << kEllipsis + u' ' + QString::number(lines.size() - shownCount) + u" more";
+    const int rows = std::max<int>(1, int(text.shown.size())); // "(no steps)" takes a row
+    const qreal height = std::ceil(d->titleHeight + 10 + 8 + rows * (d->lineHeight + 3) + 6);
+    text.size = QSizeF(width, height);
+    text.ready = true;
+    return text;
+}
+
 // --- GraphNodeItem ------------------------------------------------------------------------------
+
+namespace {
+quint64 nodeGeometryGeneration = 1; // GUI thread only, as the items
+} // namespace
+
+quint64 GraphNodeItem::geometryGeneration()
+{
+    return nodeGeometryGeneration;
+}
 
 GraphNodeItem::GraphNodeItem(const QString &id)
     : GraphNodeItem(id, QString(), QStringList())
@@ -519,18 +629,32 @@ GraphNodeItem::GraphNodeItem(const QString &id)
 }
 
 GraphNodeItem::GraphNodeItem(const QString &id, const QString &title, const QStringList &lines)
+    : GraphNodeItem(id, title, lines, false, GraphNodeText())
+{
+}
+
+GraphNodeItem::GraphNodeItem(const QString &id, const QString &title, const QStringList &lines, bool entry,
+                             const GraphNodeText &text, const QPointF *pos)
     : m_id(id)
     , m_title(title)
     , m_lines(lines)
+    , m_entry(entry)
 {
+    if (pos)
+        setPos(*pos); // before the flags: no position change to tell of yet
     setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
     setAcceptHoverEvents(true);
     setZValue(1);
-    relayoutText();
+    if (text.ready)
+        setText(text);
+    else
+        relayoutText();
+    ++nodeGeometryGeneration;
 }
 
 GraphNodeItem::~GraphNodeItem()
 {
+    ++nodeGeometryGeneration;
     // Edges are owned by the scene (or the view); they must not point at a dead node.
     const QList<GraphEdgeItem *> edges = m_edges;
     for (GraphEdgeItem *e : edges) {
@@ -573,46 +697,16 @@ void GraphNodeItem::setState(const QString &state)
 
 void GraphNodeItem::relayoutText()
 {
-    const EditorFonts &fonts = editorFonts();
-    const QFont &title = fonts.title;
-    const QFont &lines = fonts.line;
-    const QFontMetricsF titleMetrics(title);
-    const QFontMetricsF lineMetrics(lines);
-    // Only what can show is measured: a line longer than this is elided well before its end
-    // (a fan-out's "taskgroup [n0, n1, ...]" can be 700,000 characters).
-    constexpr qsizetype kMeasured = 400;
-    const auto cut = [](const QString &text) { return text.size() > kMeasured ? text.left(kMeasured) : text; };
-    const auto advance = [](const QFont &font, const QFontMetricsF &fm, const QString &text, qreal enough) {
-        const qreal bound = asciiWidthBound(font, text);
-        return bound >= 0 && bound <= enough ? bound : fm.horizontalAdvance(text);
-    };
-    const qreal extra = 28 + (m_entry ? 16 : 0);
-    qreal width = advance(title, titleMetrics, cut(m_title), kMinWidth - extra) + extra;
-    const int shownCount = m_lines.size() > kMaxLines ? kMaxLines - 1 : int(m_lines.size());
-    QStringList measured;
-    measured.reserve(m_lines.size());
-    for (const QString &line : std::as_const(m_lines)) {
-        measured << cut(line);
-        width = std::max(width, advance(lines, lineMetrics, measured.last(), kMinWidth - 24) + 24);
-    }
-    width = std::clamp(std::ceil(width), kMinWidth, kMaxWidth);
+    setText(GraphNodeTextMeasure(true).layout(m_title, m_lines, m_entry));
+}
 
-    m_shown.clear();
-    for (int i = 0; i < shownCount; ++i) {
-        // A line whose bound fits is its own elided text.
-        const qreal bound = asciiWidthBound(lines, measured[i]);
-        const bool fits = bound >= 0 && bound <= width - 22 && measured[i].size() == m_lines[i].size();
-        m_shown << (fits ? m_lines[i] : lineMetrics.elidedText(measured[i], Qt::ElideRight, width - 22));
-    }
-    if (m_lines.size() > kMaxLines)
-        m_shown << kEllipsis + u' ' + QString::number(m_lines.size() - shownCount) + u" more";
-    const int rows = std::max<int>(1, int(m_shown.size())); // "(no steps)" takes a row
-    const qreal height = std::ceil(titleMetrics.height() + 10 + 8 + rows * (lineMetrics.height() + 3) + 6);
-
-    const QSizeF size(width, height);
-    if (size != m_size) {
+void GraphNodeItem::setText(const GraphNodeText &text)
+{
+    m_shown = text.shown;
+    if (text.size != m_size) {
         prepareGeometryChange();
-        m_size = size;
+        m_size = text.size;
+        ++nodeGeometryGeneration;
         adjustEdges();
     }
     update();
@@ -761,6 +855,7 @@ void GraphNodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *opt
 QVariant GraphNodeItem::itemChange(GraphicsItemChange change, const QVariant &value)
 {
     if (change == ItemPositionHasChanged) {
+        ++nodeGeometryGeneration;
         adjustEdges();
     } else if (change == ItemSelectedHasChanged) {
         setZValue(value.toBool() ? 2 : 1);
@@ -792,8 +887,7 @@ GraphEdgeItem::GraphEdgeItem(GraphNodeItem *from, GraphNodeItem *to, const QStri
     , m_op(op)
     , m_count(count)
 {
-    setZValue(0);
-    setAcceptedMouseButtons(Qt::NoButton);
+    setAcceptedMouseButtons(Qt::NoButton); // at z 0, as every item starts
     m_from->m_edges.append(this);
     if (m_to != m_from)
         m_to->m_edges.append(this);
@@ -1049,10 +1143,29 @@ void GraphEdgeItem::adjust()
 void GraphEdgeItem::reroute(qreal sourcePort, qreal targetPort, int k, bool detailed)
 {
     prepareGeometryChange();
+    setGeometry(routed(sourcePort, targetPort, k, detailed, labelSizeOf(label()), headerHeight()));
+}
+
+void GraphEdgeItem::setGeometry(Geometry geometry)
+{
     const QRectF before = m_bounds;
+    m_path = std::move(geometry.path);
+    m_arrow = std::move(geometry.arrow);
+    m_labelRect = geometry.labelRect;
+    m_bounds = geometry.bounds;
+    if (m_layer)
+        m_layer->edgeChanged(before, m_bounds);
+    else
+        update();
+}
+
+GraphEdgeItem::Geometry GraphEdgeItem::routed(qreal sourcePort, qreal targetPort, int k, bool detailed,
+                                              QSizeF labelSize, qreal header) const
+{
+    Geometry g;
     const QRectF a = m_from->sceneBox();
     const QRectF b = m_to->sceneBox();
-    const qreal headerMid = headerHeight() / 2;
+    const qreal headerMid = header / 2;
     QList<Segment> route;
     qreal labelAt = 0.5;
     bool labelBeside = false;
@@ -1113,31 +1226,30 @@ void GraphEdgeItem::reroute(qreal sourcePort, qreal targetPort, int k, bool deta
     const QPointF normal(-dir.y(), dir.x());
     const qreal arrowLength = 10;
     const QPointF base = tip - dir * arrowLength;
-    m_arrow = QPolygonF{tip, base + normal * 4.5, base - normal * 4.5};
+    g.arrow = QPolygonF{tip, base + normal * 4.5, base - normal * 4.5};
     last.b = tip - dir * (arrowLength - 2);
     if (last.c2 == tip)
         last.c2 = last.b;
 
-    m_path = QPainterPath(route.first().a);
+    g.path = QPainterPath(route.first().a);
     for (const Segment &s : std::as_const(route)) {
         if (s.c1 == s.a && s.c2 == s.b)
-            m_path.lineTo(s.b);
+            g.path.lineTo(s.b);
         else
-            m_path.cubicTo(s.c1, s.c2, s.b);
+            g.path.cubicTo(s.c1, s.c2, s.b);
     }
 
-    const QSizeF labelSize = labelSizeOf(label());
     auto rectAt = [&labelSize](QPointF centre) {
         return QRectF(centre - QPointF(labelSize.width() / 2, labelSize.height() / 2), labelSize);
     };
     if (labelBeside) {
         const QPointF p1 = route.first().a;
-        const qreal right = m_path.boundingRect().right();
-        m_labelRect = rectAt(QPointF(right + 4 + labelSize.width() / 2, p1.y() + 9 + 3 * k));
+        const qreal right = g.path.boundingRect().right();
+        g.labelRect = rectAt(QPointF(right + 4 + labelSize.width() / 2, p1.y() + 9 + 3 * k));
     } else if (!detailed) {
         // At the curve's parameter rather than its length: QPainterPath measures every curve.
-        m_labelRect = rectAt(route.size() == 1 ? cubicAt(route.first(), std::clamp(labelAt, 0.06, 0.94))
-                                               : m_path.pointAtPercent(std::clamp(labelAt, 0.06, 0.94)));
+        g.labelRect = rectAt(route.size() == 1 ? cubicAt(route.first(), std::clamp(labelAt, 0.06, 0.94))
+                                               : g.path.pointAtPercent(std::clamp(labelAt, 0.06, 0.94)));
     } else {
         // Along the curve, the first spot that covers no box and no other label.
         int bestScore = -1;
@@ -1145,7 +1257,7 @@ void GraphEdgeItem::reroute(qreal sourcePort, qreal targetPort, int k, bool deta
             // 0, -1, +1, -2, +2, ... steps of 6% of the length around the preferred spot
             const qreal offset = 0.06 * ((step + 1) / 2) * (step % 2 ? -1 : 1);
             const qreal t = std::clamp(labelAt + offset, 0.06, 0.94);
-            const QRectF rect = rectAt(m_path.pointAtPercent(t));
+            const QRectF rect = rectAt(g.path.pointAtPercent(t));
             int score = 0;
             if (scene()) {
                 const QList<QGraphicsItem *> near = scene()->items(rect, Qt::IntersectsItemBoundingRect);
@@ -1161,17 +1273,14 @@ void GraphEdgeItem::reroute(qreal sourcePort, qreal targetPort, int k, bool deta
             }
             if (bestScore < 0 || score < bestScore) {
                 bestScore = score;
-                m_labelRect = rect;
+                g.labelRect = rect;
             }
             if (score == 0)
                 break;
         }
     }
-    m_bounds = m_path.boundingRect().united(m_arrow.boundingRect()).united(m_labelRect).adjusted(-3, -3, 3, 3);
-    if (m_layer)
-        m_layer->edgeChanged(before, m_bounds);
-    else
-        update();
+    g.bounds = g.path.boundingRect().united(g.arrow.boundingRect()).united(g.labelRect).adjusted(-3, -3, 3, 3);
+    return g;
 }
 
 void GraphEdgeItem::repaint()
@@ -1191,20 +1300,24 @@ void GraphEdgeItem::adjustAll(const QList<GraphEdgeItem *> &edges)
 
 void GraphEdgeItem::adjustMany(const QList<GraphEdgeItem *> &edges)
 {
-    // Ports: each side of a node sorted once, its edges told their place.
-    QSet<const GraphNodeItem *> sidesDone[2]; // [0] bottom (sources), [1] top (targets)
-    // Parallel ranks: each source's edges grouped by target once.
-    QSet<const GraphNodeItem *> sourcesDone;
+    // Ports: each side of a node sorted once, its edges told their place ([0] bottom, sources;
+    // [1] top, targets). Parallel ranks ([2]): each source's edges grouped by target once.
+    static quint64 passes = 0; // the GUI thread's, as the items
+    const quint64 pass = ++passes;
     for (GraphEdgeItem *e : edges) {
         if (!e->m_from || !e->m_to)
             continue;
         if (routeOf(e) == Route::Down) {
             for (const bool atSource : {true, false}) {
-                const GraphNodeItem *node = atSource ? e->m_from : e->m_to;
-                QSet<const GraphNodeItem *> &done = sidesDone[atSource ? 0 : 1];
-                if (done.contains(node))
+                GraphNodeItem *node = atSource ? e->m_from : e->m_to;
+                quint64 &done = node->m_passDone[atSource ? 0 : 1];
+                if (done == pass)
                     continue;
-                done.insert(node);
+                done = pass;
+                if (node->m_edges.size() == 1) { // e alone, in the middle of the side
+                    (atSource ? e->m_sourcePort : e->m_targetPort) = portAt(0, 1);
+                    continue;
+                }
                 const QList<const GraphEdgeItem *> siblings = downSiblings(node, atSource);
                 for (qsizetype i = 0; i < siblings.size(); ++i) {
                     auto *sibling = const_cast<GraphEdgeItem *>(siblings[i]);
@@ -1212,8 +1325,8 @@ void GraphEdgeItem::adjustMany(const QList<GraphEdgeItem *> &edges)
                 }
             }
         }
-        if (!sourcesDone.contains(e->m_from)) {
-            sourcesDone.insert(e->m_from);
+        if (e->m_from->m_passDone[2] != pass) {
+            e->m_from->m_passDone[2] = pass;
             // Grouped by target by sorting (a hub has 100,000 targets: no list per target).
             std::vector<GraphEdgeItem *> out;
             out.reserve(size_t(e->m_from->m_edges.size()));
@@ -1236,11 +1349,69 @@ void GraphEdgeItem::adjustMany(const QList<GraphEdgeItem *> &edges)
         }
     }
     const bool detailed = edges.size() <= kDetailedRoutingLimit;
+    if (!detailed) {
+        reroutePlain(edges);
+        return;
+    }
     for (GraphEdgeItem *e : edges) {
         if (!e->m_from || !e->m_to)
             continue;
         const bool down = routeOf(e) == Route::Down;
         e->reroute(down ? e->m_sourcePort : 0.5, down ? e->m_targetPort : 0.5, e->m_parallel, detailed);
+    }
+}
+
+void GraphEdgeItem::reroutePlain(const QList<GraphEdgeItem *> &edges)
+{
+    // What the threads need of the GUI thread's fonts, taken here: the label sizes (consecutive
+    // edges mostly share their label) and the header's height.
+    const qsizetype n = edges.size();
+    std::vector<QSizeF> labelSizes(static_cast<size_t>(n));
+    const GraphEdgeItem *measured = nullptr;
+    for (qsizetype i = 0; i < n; ++i) {
+        const GraphEdgeItem *e = edges[i];
+        if (!measured || e->m_op != measured->m_op || e->m_count != measured->m_count) {
+            labelSizes[size_t(i)] = labelSizeOf(e->label());
+            measured = e;
+        } else {
+            labelSizes[size_t(i)] = labelSizes[size_t(i - 1)];
+        }
+    }
+    const qreal header = headerHeight();
+    std::vector<Geometry> shapes(static_cast<size_t>(n));
+    std::vector<char> done(static_cast<size_t>(n), 0);
+    constexpr qsizetype kBlock = 1024;
+    constexpr qsizetype kTwoThreadsFrom = 4 * kBlock;
+    std::atomic<qsizetype> next{0}; // the first edge no thread has taken
+    const auto work = [&] {
+        for (;;) {
+            const qsizetype from = next.fetch_add(kBlock);
+            if (from >= n)
+                return;
+            for (qsizetype i = from; i < std::min(n, from + kBlock); ++i) {
+                const GraphEdgeItem *e = edges[i];
+                if (!e->m_from || !e->m_to)
+                    continue;
+                const bool down = routeOf(e) == Route::Down;
+                shapes[size_t(i)] = e->routed(down ? e->m_sourcePort : 0.5, down ? e->m_targetPort : 0.5, e->m_parallel,
+                                              false, labelSizes[size_t(i)], header);
+                done[size_t(i)] = 1;
+            }
+        }
+    };
+    runBeside(n >= kTwoThreadsFrom, work, work);
+    for (qsizetype i = 0; i < n; ++i) {
+        GraphEdgeItem *e = edges[i];
+        if (!e->m_from || !e->m_to)
+            continue;
+        e->prepareGeometryChange();
+        if (done[size_t(i)]) {
+            e->setGeometry(std::move(shapes[size_t(i)]));
+        } else { // a block the helper could not finish (out of memory there)
+            const bool down = routeOf(e) == Route::Down;
+            e->setGeometry(e->routed(down ? e->m_sourcePort : 0.5, down ? e->m_targetPort : 0.5, e->m_parallel, false,
+                                     labelSizes[size_t(i)], header));
+        }
     }
 }
 
@@ -1432,11 +1603,18 @@ void GraphEdgeLayer::paint(QPainter *painter, const QStyleOptionGraphicsItem *op
         QList<QLineF> lines;
     };
     QVarLengthArray<Batch, 8> batches;
+    // Nothing selected (as after a load): no edge's ends asked.
+    const bool anySelected = !scene() || !scene()->selectedItems().isEmpty();
+    const QString *lastOp = nullptr; // consecutive edges mostly share their op: its colour
+    QColor color;
     for (GraphEdgeItem *e : std::as_const(m_edges)) {
         if (!e->m_from || !e->m_to || !e->m_bounds.intersects(exposed))
             continue;
-        const QColor color = edgeColor(e->m_op);
-        const bool highlighted = e->m_from->isSelected() || e->m_to->isSelected();
+        if (!lastOp || e->m_op != *lastOp) {
+            color = edgeColor(e->m_op);
+            lastOp = &e->m_op;
+        }
+        const bool highlighted = anySelected && (e->m_from->isSelected() || e->m_to->isSelected());
         auto batch = std::find_if(batches.begin(), batches.end(),
                                   [&](const Batch &b) { return b.highlighted == highlighted && b.color == color; });
         if (batch == batches.end()) {

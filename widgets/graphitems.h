@@ -11,6 +11,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <memory>
+
 class QJsonArray;
 
 namespace ascope {
@@ -43,6 +45,29 @@ QColor stateColor(const QString &state);
 
 // --- items --------------------------------------------------------------------------------------
 
+// A node box's text laid out: the lines it shows and the box's size.
+struct GraphNodeText {
+    QStringList shown;
+    QSizeF size;
+    bool ready = false; // false: not worked out (the item measures it itself)
+};
+
+// The layout of node text in the editor's fonts, made on the GUI thread. Exact, it measures with
+// the fonts as the items do; else it only adds up the advances of ASCII characters, which can be
+// used on any thread (many at once) and gives up (ready false) where that does not tell.
+class GraphNodeTextMeasure
+{
+public:
+    explicit GraphNodeTextMeasure(bool exact = false);
+    ~GraphNodeTextMeasure();
+    Q_DISABLE_COPY_MOVE(GraphNodeTextMeasure)
+    GraphNodeText layout(const QString &title, const QStringList &lines, bool entry) const;
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
 class GraphNodeItem : public QGraphicsItem
 {
 public:
@@ -51,6 +76,9 @@ public:
     explicit GraphNodeItem(const QString &id);
     // With its content already (one text layout instead of two).
     GraphNodeItem(const QString &id, const QString &title, const QStringList &lines);
+    // ... and its entry mark, text laid out (none when not ready) and maybe its position.
+    GraphNodeItem(const QString &id, const QString &title, const QStringList &lines, bool entry,
+                  const GraphNodeText &text, const QPointF *pos = nullptr);
     ~GraphNodeItem() override;
 
     int type() const override { return Type; }
@@ -59,6 +87,7 @@ public:
     // Title and step lines; the box resizes to fit (within limits, longer lines are elided).
     void setContent(const QString &title, const QStringList &lines);
     void setEntry(bool entry);
+    bool isEntry() const { return m_entry; }
     void setState(const QString &state); // "" = neutral
     QString state() const { return m_state; }
 
@@ -67,6 +96,9 @@ public:
     const QList<GraphEdgeItem *> &edges() const { return m_edges; }
     // Re-routes the edges whose shape depends on this node (its own and its neighbours').
     void adjustEdges();
+    // Changes whenever a node item comes, goes, moves or changes size (any scene's): what was
+    // measured of the nodes at one value still holds while it stays.
+    static quint64 geometryGeneration();
 
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
@@ -80,6 +112,7 @@ protected:
 private:
     friend class GraphEdgeItem;
     void relayoutText();
+    void setText(const GraphNodeText &text);
 
     QString m_id;
     QString m_title;
@@ -90,6 +123,9 @@ private:
     bool m_entry = false;
     bool m_hovered = false;
     QList<GraphEdgeItem *> m_edges;
+    // GraphEdgeItem::adjustMany's pass that last did this node's bottom side, top side, and
+    // its edges as a source (no set of nodes per pass)
+    quint64 m_passDone[3] = {0, 0, 0};
 };
 
 class GraphEdgeItem : public QGraphicsItem
@@ -146,6 +182,19 @@ private:
     qreal portFraction(bool atSource) const;
     int parallelIndex() const;
     void reroute(qreal sourcePort, qreal targetPort, int parallel, bool detailed);
+    // What reroute draws, from the boxes of the ends; detailed, it looks at the scene (boxes in
+    // the way, labels placed), plain it reads nothing but the two nodes (so on any thread).
+    struct Geometry {
+        QPainterPath path;
+        QPolygonF arrow;
+        QRectF labelRect;
+        QRectF bounds;
+    };
+    Geometry routed(qreal sourcePort, qreal targetPort, int parallel, bool detailed, QSizeF labelSize,
+                    qreal header) const;
+    void setGeometry(Geometry geometry); // prepareGeometryChange done
+    // Plain routes of many edges worked out by two threads, then set here.
+    static void reroutePlain(const QList<GraphEdgeItem *> &edges);
 
     GraphNodeItem *m_from;
     GraphNodeItem *m_to;

@@ -461,7 +461,8 @@ void InspectorWidget::showNode(const QString &nodeId)
 {
     if (!nodeId.isEmpty() && nodeId == d->nodeId && d->pages->currentWidget() == d->nodePage)
         return; // selected again: keep the selected step and what is being typed
-    d->nodeId = d->doc->indexOf(nodeId) >= 0 ? nodeId : QString();
+    // No node (a document just opened): no look-up, which would index every node of the document.
+    d->nodeId = !nodeId.isEmpty() && d->doc->indexOf(nodeId) >= 0 ? nodeId : QString();
     if (d->nodeId.isEmpty()) {
         d->pages->setCurrentWidget(d->emptyPage);
         d->editorPath.clear();

@@ -3,6 +3,7 @@
 // snapshot costs a few reference counts), and the canonical text the document saves.
 #include "graphdocument.h"
 
+#include "besidethread.h"
 #include "loader.h"
 
 #include <QCborValue>
@@ -29,6 +30,7 @@ namespace {
 
 constexpr qsizetype kLineWidth = 100;                     // containers that fit on one line are written on one
 constexpr qsizetype kMaxFileBytes = 64 * 1024 * 1024 + 1; // the loader refuses more anyway
+constexpr qsizetype kKeysThreadFrom = 256 * 1024;         // bytes of JSON
 constexpr double kPasteOffsetDefault = 30;
 
 // ---------------------------------------------------------------------------------------------
@@ -766,14 +768,27 @@ struct GraphDocument::Private {
     bool fromBytes(const QByteArray &json, const QString &where, const QString &path, const QString &display,
                    QString *error)
     {
-        // Validated only: the runnable model is compiled when the graph runs.
-        const SourceResult r = loadGraphSource(json);
+        // Validated only: the runnable model is compiled when the graph runs. A big text's key
+        // order is read meanwhile by a thread of its own: the loader's second thread is done
+        // with its part well before the first, so a core is free then.
+        QStringList keys;
+        bool keysRead = false;
+        SourceResult r;
+        runBeside(
+            json.size() >= kKeysThreadFrom,
+            [&json, &keys, &keysRead] {
+                keys = topLevelKeys(json);
+                keysRead = true;
+            },
+            [&json, &r] { r = loadGraphSource(json); });
         if (!r.error.isEmpty()) {
             if (error)
                 *error = where + u": " + r.error;
             return false;
         }
-        reset(r.source, topLevelKeys(json), path, display, true);
+        if (!keysRead)
+            keys = topLevelKeys(json);
+        reset(r.source, keys, path, display, true);
         return true;
     }
 
