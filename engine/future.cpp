@@ -432,7 +432,7 @@ void Task::trace(Tracer &t) const
     if (!m_started)
         t.visit(initialFrame);
     else if (!m_coroDone)
-        t.visitAll(frames);
+        frames.forEach([&t](Frame *f) { t.visit(f); });
     t.visit(m_futWaiter);
     t.visit(m_sendExc);
 }

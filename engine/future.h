@@ -89,6 +89,48 @@ private:
     std::unique_ptr<std::vector<Callback>> m_more;
 };
 
+// A task's live frames, outermost first: nearly always just its body's, kept inline; those
+// beyond it (a library coroutine's, a node awaited inline) go to a vector made for them.
+class FrameStack
+{
+public:
+    size_t size() const { return m_n; }
+    void push_back(Frame *f)
+    {
+        if (m_n++ == 0) {
+            m_first = f;
+            return;
+        }
+        if (!m_more)
+            m_more = std::make_unique<std::vector<Frame *>>();
+        m_more->push_back(f);
+    }
+    // Keeps the outermost n (n <= size()).
+    void resize(size_t n)
+    {
+        if (n >= m_n)
+            return;
+        if (m_more)
+            m_more->resize(n > 0 ? n - 1 : 0);
+        m_n = n;
+    }
+    void clear() { resize(0); }
+    template<typename F> void forEach(F &&f) const
+    {
+        if (m_n == 0)
+            return;
+        f(m_first);
+        if (m_more)
+            for (Frame *x : *m_more)
+                f(x);
+    }
+
+private:
+    Frame *m_first = nullptr;
+    size_t m_n = 0;
+    std::unique_ptr<std::vector<Frame *>> m_more;
+};
+
 class Future : public Listener
 {
 public:
@@ -234,7 +276,7 @@ private: // next to the flags above, where they fill what would be padding
 public:
     Future *futWaiter() const { return m_futWaiter; }
     Frame *initialFrame = nullptr; // the coroutine's frame (arguments) before it first runs
-    std::vector<Frame *> frames;   // the coroutine's live frames, outermost first
+    FrameStack frames;             // the coroutine's live frames, outermost first
     double created = 0;
     double finished = 0;
     QJsonValue resultJson; // the result / exception as the outcome shows it, when it completed
