@@ -1,5 +1,6 @@
 #include "future.h"
 
+#include "prefault.h"
 #include "runtime.h"
 
 namespace ascope {
@@ -325,6 +326,7 @@ void Task::step(ExcObj *exc)
             m_coroExc = exc;
         } else {
             m_body = rt->runBody(this);
+            prefaultHeapGrowth(); // the body's frame came from malloc
         }
     } else {
         m_sendExc = exc;

@@ -3,6 +3,7 @@
 #include <QtGlobal>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <utility>
 
 #if defined(Q_OS_LINUX)
+#include <malloc.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #endif
@@ -68,6 +70,8 @@ private:
     {
         const char *env = std::getenv("ASYNCSCOPE_PREFAULT");
         m_broken = env && std::strcmp(env, "0") == 0;
+        if (!m_broken)
+            mallopt(M_TOP_PAD, 1 << 20);
     }
 
     void work()
@@ -120,7 +124,23 @@ bool prefaultWait()
 {
     return Prefaulter::instance().wait();
 }
+
+void prefaultHeapGrowth()
+{
+    static std::atomic<uintptr_t> seen{0};
+    const auto brk = reinterpret_cast<uintptr_t>(sbrk(0));
+    uintptr_t last = seen.load(std::memory_order_relaxed);
+    if (brk == last || !seen.compare_exchange_strong(last, brk, std::memory_order_relaxed))
+        return;
+    if (last != 0 && brk > last)
+        prefault(reinterpret_cast<void *>(last), size_t(brk - last));
+    else
+        Prefaulter::instance(); // the first call: M_TOP_PAD from now on
+}
 #else
+void prefaultHeapGrowth()
+{
+}
 void prefault(void *, size_t)
 {
 }

@@ -12,6 +12,11 @@ namespace ascope {
 // the range may be in use, or even freed, by the time it is done. Does nothing where the kernel
 // cannot (MADV_POPULATE_WRITE is Linux 5.14+), or when ASYNCSCOPE_PREFAULT=0.
 void prefault(void *p, size_t n);
+// What the C heap (malloc's main arena) gained since the last call is populated ahead: a task's
+// QCoro body frame comes from malloc, not from the arena. Cheap to call often (it reads the
+// program break). The heap then grows by at least 1 MiB at a time (M_TOP_PAD), so that there
+// is something ahead to populate.
+void prefaultHeapGrowth();
 // Waits until every range asked for so far is done (tests). False when prefault() does nothing.
 bool prefaultWait();
 

@@ -1,6 +1,7 @@
 // BlockArena and prefault(): every allocation is aligned and its own (a pattern written to each
 // survives all the others, across windows and blocks, for small and large requests), and
-// populating memory ahead never changes what is in it, even while it is being written.
+// populating memory ahead (arena windows, or what the C heap gained) never changes what is in
+// it, even while it is being written.
 // ChunkedArray: what is appended is read back in order, by index and by iteration, across chunks.
 #include "arena.h"
 #include "chunked.h"
@@ -27,6 +28,7 @@ private Q_SLOTS:
     void allocations_data();
     void allocations();
     void prefaultKeepsContent();
+    void heapGrowthKeepsContent();
     void chunkedArray_data();
     void chunkedArray();
 };
@@ -99,6 +101,25 @@ void TestArena::prefaultKeepsContent()
 #else
     Q_UNUSED(works);
 #endif
+}
+
+void TestArena::heapGrowthKeepsContent()
+{
+    // The C heap grows while the allocations are written; what it gained is populated behind
+    // them: every allocation keeps what was written to it.
+    prefaultHeapGrowth();
+    std::vector<std::unique_ptr<unsigned char[]>> blocks;
+    for (int i = 0; i < 8000; ++i) {
+        blocks.push_back(std::make_unique_for_overwrite<unsigned char[]>(600));
+        std::memset(blocks.back().get(), i & 0xff, 600);
+        prefaultHeapGrowth();
+    }
+    prefaultWait();
+    for (int i = 0; i < 8000; ++i) {
+        const unsigned char *p = blocks[size_t(i)].get();
+        const auto want = static_cast<unsigned char>(i & 0xff);
+        QVERIFY2(p[0] == want && p[599] == want && p[300] == want, qPrintable(QString::number(i)));
+    }
 }
 
 void TestArena::chunkedArray_data()
