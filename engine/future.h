@@ -31,105 +31,70 @@ enum CallbackTag : int {
     TagFirstHelperTag = 100,     // helpers (gather, wait, ...) use tags from here
 };
 
-// A future's done callbacks, in the order added: nearly always one (the task awaiting it), kept
-// inline; more go to a vector made for them.
-class CallbackList
+// A short list kept inline for its first element (nearly every such list has just one), the
+// rest in a vector made for them. T{} is "no first element": no element equals T{}.
+template<typename T> class FirstInline
 {
 public:
-    bool empty() const { return m_n == 0; }
-    void push_back(Callback cb)
+    bool empty() const { return m_first == T{}; }
+    size_t size() const { return empty() ? 0 : 1 + (m_more ? m_more->size() : 0); }
+    void push_back(const T &v)
     {
-        if (m_n++ == 0) {
-            setFirst(cb);
+        if (empty()) {
+            m_first = v;
             return;
         }
         if (!m_more)
-            m_more = std::make_unique<std::vector<Callback>>();
-        m_more->push_back(cb);
+            m_more = std::make_unique<std::vector<T>>();
+        m_more->push_back(v);
     }
-    // Removes every callback equal to cb; how many there were.
-    int erase(Callback cb)
-    {
-        if (m_n == 0)
-            return 0;
-        const int before = m_n;
-        if (m_more)
-            m_n -= int(std::erase(*m_more, cb));
-        if (first() == cb) {
-            --m_n;
-            if (m_n > 0) {
-                setFirst(m_more->front());
-                m_more->erase(m_more->begin());
-            }
-        }
-        return before - m_n;
-    }
-    template<typename F> void forEach(F &&f) const
-    {
-        if (m_n == 0)
-            return;
-        f(first());
-        if (m_more)
-            for (const Callback &cb : *m_more)
-                f(cb);
-    }
-
-private:
-    Callback first() const { return {m_firstTarget, m_firstTag}; }
-    void setFirst(Callback cb)
-    {
-        m_firstTarget = cb.target;
-        m_firstTag = cb.tag;
-    }
-
-    // the first callback, spelt out so that the count fills what would be its padding
-    Listener *m_firstTarget = nullptr;
-    int m_firstTag = 0;
-    int m_n = 0;
-    std::unique_ptr<std::vector<Callback>> m_more;
-};
-
-// A task's live frames, outermost first: nearly always just its body's, kept inline; those
-// beyond it (a library coroutine's, a node awaited inline) go to a vector made for them.
-class FrameStack
-{
-public:
-    size_t size() const { return m_n; }
-    void push_back(Frame *f)
-    {
-        if (m_n++ == 0) {
-            m_first = f;
-            return;
-        }
-        if (!m_more)
-            m_more = std::make_unique<std::vector<Frame *>>();
-        m_more->push_back(f);
-    }
-    // Keeps the outermost n (n <= size()).
+    // Keeps the first n (n <= size()).
     void resize(size_t n)
     {
-        if (n >= m_n)
+        if (n >= size())
             return;
         if (m_more)
             m_more->resize(n > 0 ? n - 1 : 0);
-        m_n = n;
+        if (n == 0)
+            m_first = T{};
     }
     void clear() { resize(0); }
+    // Removes every element equal to v; how many there were.
+    int erase(const T &v)
+    {
+        if (empty())
+            return 0;
+        int n = m_more ? int(std::erase(*m_more, v)) : 0;
+        if (m_first == v) {
+            ++n;
+            if (m_more && !m_more->empty()) {
+                m_first = m_more->front();
+                m_more->erase(m_more->begin());
+            } else {
+                m_first = T{};
+            }
+        }
+        return n;
+    }
     template<typename F> void forEach(F &&f) const
     {
-        if (m_n == 0)
+        if (empty())
             return;
         f(m_first);
         if (m_more)
-            for (Frame *x : *m_more)
+            for (const T &x : *m_more)
                 f(x);
     }
 
 private:
-    Frame *m_first = nullptr;
-    size_t m_n = 0;
-    std::unique_ptr<std::vector<Frame *>> m_more;
+    T m_first{};
+    std::unique_ptr<std::vector<T>> m_more;
 };
+
+// A future's done callbacks, in the order added.
+using CallbackList = FirstInline<Callback>;
+// A task's live frames, outermost first.
+using FrameStack = FirstInline<Frame *>;
 
 class Future : public Listener
 {

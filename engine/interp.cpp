@@ -41,19 +41,28 @@ template<typename C> void releaseNow(C &c)
 class Hold
 {
 public:
-    Hold(Frame *f, const Value &v)
-        : m_f(f)
-        , m_n(f->held.size())
-    {
-        f->held.push_back(v);
-    }
-    ~Hold() { m_f->held.resize(m_n); }
+    Hold() = default; // holds nothing until hold()
+    Hold(Frame *f, const Value &v) { hold(f, v); }
+    ~Hold() { release(); }
     Hold(const Hold &) = delete;
     Hold &operator=(const Hold &) = delete;
 
+    void hold(Frame *f, const Value &v)
+    {
+        m_f = f;
+        m_n = f->held.size();
+        f->held.push_back(v);
+    }
+    void release()
+    {
+        if (m_f)
+            m_f->held.resize(m_n);
+        m_f = nullptr;
+    }
+
 private:
-    Frame *m_f;
-    size_t m_n;
+    Frame *m_f = nullptr;
+    size_t m_n = 0;
 };
 
 class Interp;
@@ -72,14 +81,14 @@ public:
     ~StepAwait()
     {
         if (m_timer && !m_task->tearingDown()) {
-            m_loop->cancelHandle(m_timer); // sleep()'s finally: h.cancel()
-            m_loop->release(m_timer);      // sleep() held the only reference to it
+            Loop &loop = m_task->rt->loop();
+            loop.cancelHandle(m_timer); // sleep()'s finally: h.cancel()
+            loop.release(m_timer);      // sleep() held the only reference to it
         }
         // in the order of a stack: the child's own holds go first, then the future this holds
         m_child = {};
         m_result.reset();
-        if (m_heldAt != kNotHeld)
-            m_frame->held.resize(m_heldAt); // as Hold
+        m_hold.release();
     }
     StepAwait(const StepAwait &) = delete;
     StepAwait &operator=(const StepAwait &) = delete;
@@ -87,14 +96,9 @@ public:
     void holdFuture(Future *f)
     {
         m_fut = f;
-        m_heldAt = m_frame->held.size();
-        m_frame->held.push_back(Value::object(f));
+        m_hold.hold(m_frame, Value::object(f));
     }
-    void cancelInFinally(Loop *loop, Handle *timer)
-    {
-        m_loop = loop;
-        m_timer = timer;
-    }
+    void cancelInFinally(Handle *timer) { m_timer = timer; }
     void yieldThen(Value result)
     {
         m_yield = true;
@@ -133,12 +137,10 @@ public:
 
 private:
     // Small: every task waiting in a statement keeps one in its coroutine frame.
-    static constexpr size_t kNotHeld = ~size_t(0);
     Task *m_task;
     Frame *m_frame;
     Future *m_fut = nullptr;
-    size_t m_heldAt = kNotHeld; // m_fut's place on the frame's evaluation stack
-    Loop *m_loop = nullptr;
+    Hold m_hold; // m_fut on the frame's evaluation stack
     Handle *m_timer = nullptr;
     std::unique_ptr<Value> m_result; // sleep(0)'s result, when it is not None
     Co<Value> m_child;
@@ -800,7 +802,7 @@ void Interp::prepareAwait(StepAwait &a, Ctx &c, const Step &st)
         Future *fut = m_rt.createFuture({}, FutureOrigin::Sleep, delay);
         Handle *h = m_loop.callLater(delay, {fut, TagSetResultUnlessCancelled}, fut, std::move(result));
         a.holdFuture(fut);
-        a.cancelInFinally(&m_loop, h);
+        a.cancelInFinally(h);
         return;
     }
     if (st.op == Op::Await) {
