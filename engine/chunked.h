@@ -1,5 +1,5 @@
-// An append-only array in fixed chunks of 2^Bits elements: growing never moves or copies what
-// is stored (no doubling, so no moment with the old and the new copy both resident).
+// An array that grows at its end, in fixed chunks of 2^Bits elements: growing never moves or
+// copies what is stored (no doubling, so no moment with the old and the new copy both resident).
 #pragma once
 
 #include <cstddef>
@@ -50,6 +50,7 @@ public:
     };
 
     const T &operator[](size_t i) const { return m_chunks[i >> Bits][i & (kChunk - 1)]; }
+    T &operator[](size_t i) { return m_chunks[i >> Bits][i & (kChunk - 1)]; }
     size_t size() const { return m_size; }
     bool empty() const { return m_size == 0; }
     const_iterator begin() const { return {this, 0}; }
@@ -61,6 +62,12 @@ public:
             m_chunks.push_back(std::make_unique_for_overwrite<T[]>(kChunk));
         m_chunks.back()[slot] = v;
         ++m_size;
+    }
+    // Keeps the first n elements (n <= size()); the chunks beyond them are freed.
+    void truncate(size_t n)
+    {
+        m_size = n;
+        m_chunks.resize((n + kChunk - 1) >> Bits);
     }
     // Bytes allocated, for measuring.
     size_t memoryBytes() const

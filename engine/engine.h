@@ -75,6 +75,15 @@ public:
     double speed() const { return m_speed; }
     // One loop iteration (and the phase transitions it causes). False once finished.
     bool stepOnce();
+    // Frees unreachable objects between iterations as the run goes (Runtime::reclaim), for a
+    // run only its outcome is read from (headless `run`): the views need them. Off by default.
+    // It runs once as many objects were made as survived the last time (at least 8,192), or,
+    // with `every` > 0, once `every` were made (1: after every iteration that made one; tests).
+    void setReclaim(bool on, size_t every = 0)
+    {
+        m_reclaim = on;
+        m_reclaimEvery = every;
+    }
 
     QJsonObject outcome() const;
     // The outcome as JSON text, streamed (outcome() parses this text).
@@ -101,6 +110,8 @@ private:
     void endOfEntry();
     void finish();
     void postBatch();
+    void maybeReclaim();
+    bool injectIntoFreed(Injection in, size_t task, QString *error);
 
     std::unique_ptr<Runtime> m_rt;
     Stage m_stage = Stage::NotStarted;
@@ -119,6 +130,9 @@ private:
     void catchUpRealTime();
     bool m_batchPosted = false;
     bool m_paused = false;
+    bool m_reclaim = false;
+    size_t m_reclaimEvery = 0;
+    size_t m_reclaimAfter = 0; // what survived the last reclaim
     bool m_realTime = false;
     double m_speed = 1.0;
     double m_virtualBase = 0;

@@ -82,22 +82,34 @@ void AsCompletedState::fire(Handle &h)
     }
 }
 
+void TaskGroupState::add(Task *t)
+{
+    tasks.push_back(t);
+    removed.push_back(0);
+    indices.push_back(t->index);
+    ++live;
+}
+
 void TaskGroupState::remove(Task *t)
 {
-    // children are added in creation order: tasks is sorted by index
-    auto it = std::lower_bound(tasks.begin(), tasks.end(), t->index,
-                               [](const Task *x, int index) { return x->index < index; });
-    if (it == tasks.end() || *it != t || removed[size_t(it - tasks.begin())])
+    // children are added in creation order: indices ascend
+    const auto it = std::lower_bound(indices.begin(), indices.end(), t->index);
+    const auto i = size_t(it - indices.begin());
+    if (it == indices.end() || *it != t->index || removed[i])
         return;
-    removed[size_t(it - tasks.begin())] = 1;
+    removed[i] = 1;
     --live;
     if (tasks.size() > 64 && tasks.size() - live > live) {
         size_t out = 0;
-        for (size_t i = 0; i < tasks.size(); ++i) {
-            if (!removed[i])
-                tasks[out++] = tasks[i];
+        for (size_t k = 0; k < tasks.size(); ++k) {
+            if (!removed[k]) {
+                tasks[out] = tasks[k];
+                indices[out] = indices[k];
+                ++out;
+            }
         }
         tasks.resize(out);
+        indices.resize(out);
         removed.assign(out, 0);
     }
 }

@@ -111,12 +111,7 @@ public:
 
     // tg._tasks: the pending children, in creation order (asyncgraph/1 pins it). A child that
     // completes leaves a hole (removed) until the holes outnumber the rest: O(log n) a removal.
-    void add(Task *t)
-    {
-        tasks.push_back(t);
-        removed.push_back(0);
-        ++live;
-    }
+    void add(Task *t);
     void remove(Task *t);
     bool empty() const { return live == 0; }
     size_t size() const { return live; }
@@ -125,6 +120,7 @@ public:
     Runtime *rt = nullptr;
     std::vector<Task *> tasks; // in creation order (ascending Task::index), holes included
     std::vector<char> removed;
+    std::vector<int> indices; // tasks[i]->index, read instead of a hole's task (it may be freed)
     size_t live = 0;
     std::vector<ExcObj *> errors;
     Task *parentTask = nullptr;

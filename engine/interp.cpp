@@ -103,7 +103,7 @@ public:
     {
         m_yield = true;
         if (!result.isNone())
-            m_result = std::make_unique<Value>(std::move(result));
+            m_result = std::make_unique<PinnedValue>(result);
     }
     void child(Co<Value> co) { m_child = std::move(co); }
 
@@ -130,7 +130,7 @@ public:
             return m_child.await_resume();
         if (m_yield) {
             const Out<Unit> y = YieldAwaiter{m_task}.await_resume();
-            return {y.exc, y.exc || !m_result ? Value() : std::move(*m_result)};
+            return {y.exc, y.exc || !m_result ? Value() : m_result->value()};
         }
         return FutureAwaiter{m_task, m_fut}.await_resume();
     }
@@ -142,7 +142,7 @@ private:
     Future *m_fut = nullptr;
     Hold m_hold; // m_fut on the frame's evaluation stack
     Handle *m_timer = nullptr;
-    std::unique_ptr<Value> m_result; // sleep(0)'s result, when it is not None
+    std::unique_ptr<PinnedValue> m_result; // sleep(0)'s result, when it is not None
     Co<Value> m_child;
     bool m_yield = false;
 };
@@ -222,6 +222,7 @@ public:
     HandlingScope(Ctx &c, ExcObj *exc)
         : m_c(c)
         , m_h{exc, c.handling}
+        , m_pin(exc)
     {
         if (exc)
             c.handling = &m_h;
@@ -237,6 +238,7 @@ public:
 private:
     Ctx &m_c;
     Handling m_h;
+    Pin m_pin; // a new exception's context may be it, after a suspension
 };
 
 constexpr int kMaxDepth = 990; // CPython's recursion limit is 1000 frames
@@ -919,6 +921,7 @@ Co<Unit> Interp::cancelAndWait(Ctx &c, Future *fut)
 {
     // as tasks.py _cancel_and_wait
     Future *waiter = m_rt.createFuture({}, FutureOrigin::CancelAndWait, 0, fut);
+    const Pin pinFut(fut);
     const Callback cb{waiter, TagReleaseWaiter};
     fut->addDoneCallback(cb);
     try {
@@ -986,6 +989,7 @@ Co<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame *lf)
         {
             if (!t->tearingDown())
                 loop.cancelHandle(h);
+            loop.unpin(h); // wait_for's frame (lf) may still refer to it
         }
     } finallyCancel{m_loop, th, c.task};
 
@@ -993,6 +997,7 @@ Co<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame *lf)
     if (w.exc && !isCancelledError(w.exc))
         co_return Raise{w.exc};
     ExcObj *cancelled = w.exc;
+    const Pin pinCancelled(cancelled); // re-raised after _cancel_and_wait
     if (fut->done())
         co_return fut->resultOut();
     fut->removeDoneCallback(cb);
@@ -1033,6 +1038,7 @@ Co<Future *> Interp::queueGet(Ctx &c, AsCompletedState *st)
     // as queues.py Queue.get
     while (st->queue.empty()) {
         Future *getter = m_rt.createFuture({}, FutureOrigin::AsCompleted, double(st->todo.size()));
+        const Pin pinGetter(getter);
         st->getters.push_back(getter);
         st->gettersMade.push_back(getter);
         const Out<Value> r = co_await FutureAwaiter{c.task, getter};
@@ -1121,6 +1127,7 @@ Co<Flow> Interp::opTaskGroup(Ctx &c, const Step &st)
     ExcObj *bodyExc = body.exc;
     if (bodyExc)
         bodyExc->addFrame(c.frame);
+    const PinnedValue pinReturned(body.value.value); // returned after __aexit__
     Out<Unit> exit;
     {
         const HandlingScope handlingBody(c, bodyExc);
@@ -1150,6 +1157,8 @@ Co<Unit> Interp::taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc)
     tg->exiting = true;
     const bool etIsCancelled = exc && exc->type == QLatin1String("CancelledError");
     ExcObj *propagate = etIsCancelled ? exc : nullptr;
+    const Pin pinExc(exc);
+    Pin pinPropagate;
     if (tg->parentCancelRequested) {
         if (c.task->uncancel() == 0)
             propagate = nullptr;
@@ -1165,6 +1174,7 @@ Co<Unit> Interp::taskGroupExit(Ctx &c, TaskGroupState *tg, ExcObj *exc)
                 co_return Raise{r.exc};
             if (!tg->aborting) {
                 propagate = r.exc;
+                pinPropagate.pin(propagate);
                 tg->abort();
             }
         }
@@ -1235,6 +1245,7 @@ Co<Flow> Interp::opTry(Ctx &c, const Step &st)
 {
     Out<Flow> body = co_await execBlock(c, st.body);
     Flow flow = std::move(body.value);
+    PinnedValue pinFlow(flow.value); // returned after the handler or the finally
     ExcObj *pending = body.exc;
     if (pending) {
         pending->addFrame(c.frame);
@@ -1258,6 +1269,7 @@ Co<Flow> Interp::opTry(Ctx &c, const Step &st)
                     pending->context = handled;
             } else {
                 flow = std::move(hb.value);
+                pinFlow.set(flow.value);
             }
             break;
         }

@@ -34,8 +34,11 @@ Loop::Loop(double timeLimit)
 
 Loop::~Loop()
 {
-    for (Object *o : m_arena)
+    for (Object *o : m_arena) {
         o->~Object();
+        if constexpr (kEachOwnMemory)
+            ::operator delete(o);
+    }
 }
 
 Handle *Loop::newHandle()

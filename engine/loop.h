@@ -9,6 +9,7 @@
 
 #include <QObject>
 
+#include <array>
 #include <deque>
 #include <optional>
 #include <type_traits>
@@ -85,16 +86,53 @@ public:
     Loop(const Loop &) = delete;
     Loop &operator=(const Loop &) = delete;
 
-    // Objects live until the run ends: they are carved out of large blocks (no malloc and free
-    // per task, future, handle or frame) and destroyed together with the loop.
+    // Objects are carved out of large blocks (no malloc and free per task, future, handle or
+    // frame) and live until the run ends, or until Runtime::reclaim() frees them: their memory
+    // then goes to a free list of their size, which make() takes from first.
     template<typename T, typename... A> T *make(A &&...a)
     {
         static_assert(std::is_base_of_v<Object, T>);
-        void *mem = m_pool.allocate(sizeof(T), alignof(T));
+        constexpr size_t sizeClass
+            = sizeof(T) % 8 == 0 && alignof(T) <= 8 && sizeof(T) / 8 < kSizeClasses ? sizeof(T) / 8 : 0;
+        void *mem;
+        if constexpr (kEachOwnMemory) {
+            mem = ::operator new(sizeof(T));
+        } else if (sizeClass != 0 && !m_free[sizeClass].empty()) {
+            mem = m_free[sizeClass].back();
+            m_free[sizeClass].pop_back();
+        } else {
+            mem = m_pool.allocate(sizeof(T), alignof(T));
+        }
         T *raw = new (mem) T(std::forward<A>(a)...);
+        raw->sizeClass = quint8(sizeClass);
         m_arena.push_back(raw);
+        ++m_madeSinceCompact;
         return raw;
     }
+    // Keeps the objects keep(o) is true for, in order, and destroys the others (their memory is
+    // reused).
+    template<typename F> size_t compactArena(F &&keep)
+    {
+        size_t kept = 0;
+        const size_t n = m_arena.size();
+        for (size_t i = 0; i < n; ++i) {
+            Object *o = m_arena[i];
+            if (keep(o)) {
+                m_arena[kept++] = o;
+                continue;
+            }
+            const size_t c = o->sizeClass;
+            o->~Object();
+            if constexpr (kEachOwnMemory)
+                ::operator delete(o);
+            else if (c != 0)
+                m_free[c].push_back(o);
+        }
+        m_arena.truncate(kept);
+        m_madeSinceCompact = 0;
+        return n - kept;
+    }
+    size_t madeSinceCompact() const { return m_madeSinceCompact; }
 
     double time() const { return m_now; }
     void advance(double seconds) { m_now += seconds; } // a blocking step
@@ -120,6 +158,28 @@ public:
         h->pinned = false;
         if (!h->queued)
             recycle(h);
+    }
+    // The holder lets go of it, but something the program reaches may still refer to it: it is
+    // reused once nothing does (Runtime::reclaim).
+    void unpin(Handle *h)
+    {
+        if (h)
+            h->pinned = false;
+    }
+    // Runtime::reclaim() found nothing referring to it: reused unless a holder keeps it, and
+    // what it refers to may be freed.
+    void reclaimHandle(Handle *h)
+    {
+        if (h->queued)
+            return;
+        if (!h->pinned) {
+            recycle(h);
+            return;
+        }
+        h->cb = {};
+        h->arg = nullptr;
+        h->exc = nullptr;
+        h->setVal({});
     }
     // Moves a scheduled timer to a new deadline (a forced timeout).
     void rescheduleTimer(Handle *h, double when);
@@ -154,7 +214,7 @@ public:
     Trace &trace() { return m_trace; }
     const Trace &trace() const { return m_trace; }
 
-    // Objects allocated so far (for the collector's sweep).
+    // The objects alive (for the collector's sweep).
     const ChunkedArray<Object *, 14> &arena() const { return m_arena; }
 
     double timeLimit() const { return m_limit; }
@@ -188,7 +248,15 @@ private:
     Handle *m_currentHandle = nullptr;
     Trace m_trace;
     BlockArena m_pool;
-    ChunkedArray<Object *, 14> m_arena;  // every object made, in creation order (128 KB chunks)
+    ChunkedArray<Object *, 14> m_arena;        // every object alive, in creation order (128 KB chunks)
+    static constexpr size_t kSizeClasses = 64; // free lists of objects up to 504 bytes
+#if defined(__SANITIZE_ADDRESS__)
+    static constexpr bool kEachOwnMemory = true; // AddressSanitizer sees every use after a free
+#else
+    static constexpr bool kEachOwnMemory = false;
+#endif
+    std::array<std::vector<void *>, kSizeClasses> m_free;
+    size_t m_madeSinceCompact = 0;
     std::vector<Handle *> m_freeHandles; // in the arena, ready for reuse
 };
 

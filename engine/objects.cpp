@@ -53,6 +53,15 @@ QString Value::typeName() const
     return QStringLiteral("object");
 }
 
+void PinnedValue::adjust(const Value &v, int by)
+{
+    if (v.kind == Value::Kind::Obj)
+        v.obj->pins = uint32_t(int64_t(v.obj->pins) + by);
+    else if (v.isSeq())
+        for (const Value &x : *v.items)
+            adjust(x, by);
+}
+
 void Tracer::visit(Object *o)
 {
     if (o && m_edges) {

@@ -158,6 +158,29 @@ private:
 };
 static_assert(sizeof(Value) == 40);
 
+// A value the interpreter's C++ keeps across a suspension (a return value waiting for a
+// `finally`, sleep()'s result): every object in it is pinned (see Pin).
+class PinnedValue
+{
+public:
+    PinnedValue() = default;
+    explicit PinnedValue(const Value &v) { set(v); }
+    ~PinnedValue() { adjust(m_v, -1); }
+    PinnedValue(const PinnedValue &) = delete;
+    PinnedValue &operator=(const PinnedValue &) = delete;
+    void set(const Value &v)
+    {
+        adjust(m_v, -1);
+        m_v = v;
+        adjust(m_v, +1);
+    }
+    const Value &value() const { return m_v; }
+
+private:
+    static void adjust(const Value &v, int by);
+    Value m_v;
+};
+
 // Visits references during a collection's mark phase.
 class Tracer
 {
@@ -201,8 +224,35 @@ struct Object {
     ObjKind kind;
     bool dead = false;        // found unreachable by a collection: CPython has freed it
     bool diedInCycle = false; // freed by the cycle collector (weakrefs cleared first), not by refcount
+    uint8_t sizeClass = 0;    // sizeof / 8 of the object made, for reusing its memory (0: none)
     uint32_t markEpoch = 0;
     int32_t scratch = -1;
+    uint32_t pins = 0; // Pin objects holding it (C++ code across a suspension)
+};
+
+// Keeps an object's memory from being reclaimed while only the interpreter's C++ code refers
+// to it, across a suspension (a caught exception re-raised after an await, a future a library
+// coroutine keeps in a local). Only Runtime::reclaim() reads pins; collections (the program's
+// gc semantics) do not.
+class Pin
+{
+public:
+    Pin() = default;
+    explicit Pin(Object *o) { pin(o); }
+    ~Pin() { pin(nullptr); }
+    Pin(const Pin &) = delete;
+    Pin &operator=(const Pin &) = delete;
+    void pin(Object *o)
+    {
+        if (m_o)
+            --m_o->pins;
+        m_o = o;
+        if (m_o)
+            ++m_o->pins;
+    }
+
+private:
+    Object *m_o = nullptr;
 };
 
 // A Python exception instance: type, message, group members, and what its traceback keeps alive.

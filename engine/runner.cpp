@@ -318,9 +318,12 @@ bool Engine::inject(Injection in, QString *error)
     in.time = loop.time();
     Future *target = nullptr;
     if (in.kind != Injection::Kind::Collect) {
-        for (Task *t : rt.tasks) {
-            if (t->name() == in.target)
-                target = t;
+        for (size_t i = 0; i < rt.tasks.size(); ++i) {
+            if (rt.taskName(i) != in.target)
+                continue;
+            if (!rt.tasks[i]) // freed by Runtime::reclaim(): done, and nothing refers to it
+                return injectIntoFreed(std::move(in), i, error);
+            target = rt.tasks[i];
         }
         for (const auto &[name, f] : rt.namedFutures) {
             if (!target && name == in.target)
@@ -409,6 +412,30 @@ bool Engine::inject(Injection in, QString *error)
     return true;
 }
 
+bool Engine::injectIntoFreed(Injection in, size_t task, QString *error)
+{
+    // What inject() does with a task that is done and that nothing refers to.
+    Runtime &rt = *m_rt;
+    QString why;
+    if (rt.taskDead(task))
+        why = QStringLiteral("'%1' was freed by a collection");
+    else if (in.kind == Injection::Kind::Cancel || in.kind == Injection::Kind::ForceTimeout)
+        why = QStringLiteral("'%1' is already done");
+    else if (in.kind == Injection::Kind::Resolve)
+        why = QStringLiteral("'%1' is a task: only a future can be resolved");
+    else if (in.kind == Injection::Kind::Fail)
+        why = QStringLiteral("'%1' is a task: only a future can be failed");
+    if (!why.isEmpty()) {
+        if (error)
+            *error = why.arg(in.target);
+        return false;
+    }
+    Loop &loop = rt.loop(); // a drop: no reference to let go of
+    loop.trace().add({loop.time(), loop.iteration(), 0, qint32(task), int(in.kind), EventKind::Injected, 0});
+    m_injections.push_back(std::move(in));
+    return true;
+}
+
 void Engine::setScript(std::vector<Injection> script)
 {
     std::stable_sort(script.begin(), script.end(),
@@ -480,6 +507,8 @@ bool Engine::stepOnce()
     if (qint64(loop.iteration()) >= rt.graph().iterationLimit)
         rt.exhaust(Budget::Iterations);
     const RunStatus st = loop.runOnce();
+    if (m_reclaim)
+        maybeReclaim();
     const bool shutdown = (m_stage == Stage::Shutdown);
     if (st == RunStatus::Deadlock || st == RunStatus::TimeLimit || st == RunStatus::Halted) {
         m_status = st == RunStatus::Deadlock ? QStringLiteral("deadlock")
@@ -497,6 +526,20 @@ bool Engine::stepOnce()
     else
         endOfEntry();
     return m_stage != Stage::Finished;
+}
+
+void Engine::maybeReclaim()
+{
+    // Once as many objects were made as survived the last time (at least kMin): the cost is
+    // linear in what is made, and the memory between two reclaims at most twice what is live.
+    constexpr size_t kMin = 8192;
+    Loop &loop = m_rt->loop();
+    if (loop.madeSinceCompact() < (m_reclaimEvery > 0 ? m_reclaimEvery : std::max(kMin, m_reclaimAfter)))
+        return;
+    std::vector<Object *> roots{m_awaited, m_stopper};
+    roots.insert(roots.end(), m_alive.begin(), m_alive.end());
+    m_rt->reclaim(roots);
+    m_reclaimAfter = loop.arena().size(); // what survived
 }
 
 void Engine::endOfEntry()
@@ -517,8 +560,12 @@ void Engine::endOfEntry()
     m_snapshot.clear();
     m_snapshot.reserve(rt.tasks.size());
     std::vector<Task *> alive;
-    for (Task *t : rt.tasks) {
-        if (!t->done()) {
+    for (size_t i = 0; i < rt.tasks.size(); ++i) {
+        Task *t = rt.tasks[i];
+        if (!t) { // freed by reclaim(): done
+            const TaskRecord r = rt.taskRecord(i);
+            m_snapshot.push_back(r.state == Future::State::Cancelled ? 3 : (r.failed ? 2 : 1));
+        } else if (!t->done()) {
             m_snapshot.push_back(0);
             if (!t->destroyed)
                 alive.push_back(t);
@@ -671,9 +718,11 @@ void Engine::writeOutcome(JsonWriter &w) const
             w.string(n);
         w.endArray();
     };
-    auto snapshotOf = [this](size_t i, const Task *t) { // -1: created in shutdown
-        return i < m_snapshot.size() && !t->createdInShutdown ? int(m_snapshot[i]) : -1;
+    auto snapshotOf = [this](size_t i, bool createdInShutdown) { // -1: created in shutdown
+        return i < m_snapshot.size() && !createdInShutdown ? int(m_snapshot[i]) : -1;
     };
+    auto createdInShutdown
+        = [&rt](size_t i) { return rt.tasks[i] ? rt.tasks[i]->createdInShutdown : rt.taskRecord(i).createdInShutdown; };
 
     w.beginObject();
     w.key("diagnostics");
@@ -701,12 +750,13 @@ void Engine::writeOutcome(JsonWriter &w) const
         w.key("destroyed_pending");
         sortedNames(destroyed);
         QStringList never;
-        for (const Task *t : rt.tasks) {
-            if (t->failed() && t->logTraceback())
-                never << t->name();
+        for (size_t i = 0; i < rt.tasks.size(); ++i) {
+            const Task *t = rt.tasks[i];
+            if (t ? t->failed() && t->logTraceback() : rt.taskRecord(i).logTraceback)
+                never << rt.taskName(i);
         }
         for (const Future *f : rt.futures) {
-            if (f->kind == ObjKind::Task || !f->failed() || !f->logTraceback())
+            if (!f || f->kind == ObjKind::Task || !f->failed() || !f->logTraceback())
                 continue;
             // A named future freed by refcounting is reported by name; one the cycle collector
             // freed has lost its weak references first, so the reference reports "?".
@@ -718,8 +768,8 @@ void Engine::writeOutcome(JsonWriter &w) const
         w.key("pending_at_exit");
         w.beginArray();
         for (size_t i = 0; i < rt.tasks.size(); ++i) {
-            if (snapshotOf(i, rt.tasks[i]) == 0)
-                w.string(rt.tasks[i]->name());
+            if (snapshotOf(i, createdInShutdown(i)) == 0)
+                w.string(rt.taskName(i));
         }
         w.endArray();
         w.key("shutdown_errors");
@@ -756,7 +806,7 @@ void Engine::writeOutcome(JsonWriter &w) const
         w.key("t");
         w.number(round9(e.t));
         w.key("task");
-        w.string(rt.tasks[size_t(e.subject)]->name());
+        w.string(rt.taskName(size_t(e.subject)));
         w.endObject();
     }
     w.endArray();
@@ -784,7 +834,7 @@ void Engine::writeOutcome(JsonWriter &w) const
     w.key("main");
     w.beginObject();
     if (rt.mainTask) {
-        const int s = snapshotOf(size_t(rt.mainTask->index), rt.mainTask);
+        const int s = snapshotOf(size_t(rt.mainTask->index), rt.mainTask->createdInShutdown);
         if (s == 2) {
             w.key("exception");
             w.value(rt.mainTask->exceptionJson);
@@ -807,32 +857,35 @@ void Engine::writeOutcome(JsonWriter &w) const
     w.key("tasks");
     w.beginArray();
     for (size_t i = 0; i < rt.tasks.size(); ++i) {
-        const Task *t = rt.tasks[i];
-        const int s = snapshotOf(i, t);
+        const TaskRecord t = rt.taskRecord(i);
+        const int s = snapshotOf(i, t.createdInShutdown);
         w.beginObject();
         w.key("created");
-        w.number(round9(t->created));
+        w.number(round9(t.created));
         if (s < 0) {
             w.key("created_in");
             w.ascii("shutdown");
         }
         if (s == 2) {
             w.key("exception");
-            w.value(t->exceptionJson);
+            w.value(t.json);
         }
         w.key("final_state");
-        w.string(stateName(t));
+        w.ascii(t.state == Future::State::Pending         ? "pending"
+                    : t.state == Future::State::Cancelled ? "cancelled"
+                    : t.failed                            ? "failed"
+                                                          : "done");
         if (s > 0) {
             w.key("finished");
-            w.number(round9(t->finished));
+            w.number(round9(t.finished));
         }
         w.key("name");
-        w.string(t->name());
+        w.string(numberedName(rt.graph().nodes[size_t(t.node)].id, t.nameNumber));
         w.key("node");
-        w.string(rt.graph().nodes[size_t(t->node)].id);
+        w.string(rt.graph().nodes[size_t(t.node)].id);
         if (s == 1) {
             w.key("result");
-            w.value(t->resultJson);
+            w.value(t.json);
         }
         if (s >= 0) {
             w.key("state");
@@ -872,6 +925,7 @@ std::shared_ptr<const Graph> borrowed(const Graph &graph)
 QJsonObject runToOutcome(const Graph &graph)
 {
     Engine engine(borrowed(graph));
+    engine.setReclaim(true); // only the outcome is read
     runEngine(engine, graph);
     return engine.outcome();
 }
@@ -882,6 +936,8 @@ bool runAndWrite(const Graph &graph, QIODevice &out, FileRunResult::Stats *stats
     QElapsedTimer clock;
     clock.start();
     auto engine = std::make_unique<Engine>(borrowed(graph));
+    // only the outcome is read; ASYNCSCOPE_RECLAIM_EVERY=n: see setReclaim (a stress test)
+    engine->setReclaim(true, size_t(std::max(0, qEnvironmentVariableIntValue("ASYNCSCOPE_RECLAIM_EVERY"))));
     runEngine(*engine, graph);
     const qint64 ran = clock.nsecsElapsed();
     JsonWriter w(&out);

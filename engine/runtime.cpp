@@ -222,11 +222,8 @@ void Runtime::onDone(Future *f)
     }
 }
 
-void Runtime::collect(bool endOfEntry)
+void Runtime::markRoots(Tracer &tr, bool endOfEntry)
 {
-    ++m_epoch;
-    std::vector<Object *> stack;
-    Tracer tr(stack, m_epoch);
     for (size_t i = 0; i < globals.size(); ++i) {
         if (globalBound[i])
             tr.visit(globals[i]);
@@ -241,11 +238,26 @@ void Runtime::collect(bool endOfEntry)
         tr.visit(mainTask);
     for (Object *o : extraRoots)
         tr.visit(o);
+}
+
+namespace {
+void drain(std::vector<Object *> &stack, Tracer &tr)
+{
     while (!stack.empty()) {
         Object *o = stack.back();
         stack.pop_back();
         o->trace(tr);
     }
+}
+} // namespace
+
+void Runtime::collect(bool endOfEntry)
+{
+    ++m_epoch;
+    std::vector<Object *> stack;
+    Tracer tr(stack, m_epoch);
+    markRoots(tr, endOfEntry);
+    drain(stack, tr);
 
     markGarbage();
 
@@ -256,6 +268,8 @@ void Runtime::collect(bool endOfEntry)
     std::vector<Task *> destroyedNow;
     m_reachable.assign(futures.size(), 0);
     for (Future *f : futures) {
+        if (!f) // reclaimed: unreachable since then
+            continue;
         const bool reached = f->markEpoch == m_epoch;
         m_reachable[size_t(f->id)] = reached ? 1 : 0;
         if (f->kind != ObjKind::Task || reached)
@@ -276,6 +290,109 @@ void Runtime::collect(bool endOfEntry)
     // Destroyed tasks never resume: release their C++ coroutine frames now.
     for (Task *t : destroyedNow)
         t->destroyCoroutine();
+}
+
+size_t Runtime::reclaim(const std::vector<Object *> &cppRoots)
+{
+    // A named future still pending, or failed with its exception unretrieved, may yet be in a
+    // collection's garbage, where the reference cycles around it decide how it is reported:
+    // nothing is freed while there is one.
+    for (const auto &[name, f] : namedFutures) {
+        if (!f->done() || (f->failed() && f->logTraceback()))
+            return 0;
+    }
+    ++m_epoch;
+    std::vector<Object *> stack;
+    Tracer tr(stack, m_epoch);
+    // What a collection starts from, and what only the engine's C++ refers to.
+    markRoots(tr, false);
+    tr.visit(mainTask);
+    tr.visit(runFrame);
+    tr.visit(m_parking);
+    for (Object *o : cppRoots)
+        tr.visit(o);
+    for (const auto &nf : namedFutures)
+        tr.visit(nf.second);
+    // What a later collection or the outcome still looks at: pending tasks (a collection
+    // reports them; their coroutines' C++ frames refer to what they hold), failed futures whose
+    // exception is never retrieved, the garbage collections found (C++ may still hold it), and
+    // what the interpreter pinned. Handles are the loop's to reuse: none is freed, and one
+    // neither queued nor reachable runs no more (what it refers to may go).
+    for (Object *o : m_loop.arena()) {
+        bool keep = o->pins != 0 || o->dead;
+        if (o->kind == ObjKind::Task)
+            keep = keep || !static_cast<const Task *>(o)->done();
+        else if (o->kind == ObjKind::Future)
+            keep = keep || (static_cast<const Future *>(o)->failed() && static_cast<const Future *>(o)->logTraceback());
+        if (keep)
+            tr.visit(o);
+    }
+    drain(stack, tr);
+    return m_loop.compactArena([this](Object *o) {
+        if (o->markEpoch == m_epoch)
+            return true;
+        switch (o->kind) {
+        case ObjKind::Handle:
+            m_loop.reclaimHandle(static_cast<Handle *>(o));
+            return true;
+        case ObjKind::Task: {
+            auto *t = static_cast<Task *>(o);
+            if (m_recordOf.size() < tasks.size())
+                m_recordOf.resize(tasks.size(), -1);
+            m_recordOf[size_t(t->index)] = qint32(m_records.size());
+            TaskRecord r = taskRecord(size_t(t->index));
+            r.collectionsBefore = qint32(collections.size());
+            m_records.push_back(std::move(r));
+            tasks[size_t(t->index)] = nullptr;
+            futures[size_t(t->id)] = nullptr;
+            return false;
+        }
+        case ObjKind::Future:
+            futures[size_t(static_cast<const Future *>(o)->id)] = nullptr;
+            return false;
+        default:
+            return false;
+        }
+    });
+}
+
+TaskRecord Runtime::taskRecord(size_t i) const
+{
+    const Task *t = tasks[i];
+    if (!t)
+        return m_records[size_t(m_recordOf[i])];
+    TaskRecord r;
+    r.created = t->created;
+    r.finished = t->finished;
+    if (t->failed())
+        r.json = t->exceptionJson;
+    else if (t->done() && !t->cancelled())
+        r.json = t->resultJson;
+    r.node = t->node;
+    r.nameNumber = t->nameNumber;
+    r.state = t->state();
+    r.failed = t->failed();
+    r.logTraceback = t->logTraceback();
+    r.createdInShutdown = t->createdInShutdown;
+    r.destroyed = t->destroyed;
+    r.dead = t->dead;
+    return r;
+}
+
+bool Runtime::taskDead(size_t i) const
+{
+    if (const Task *t = tasks[i])
+        return t->dead;
+    const TaskRecord &r = m_records[size_t(m_recordOf[i])];
+    return r.dead || size_t(r.collectionsBefore) < collections.size();
+}
+
+QString Runtime::taskName(size_t i) const
+{
+    if (const Task *t = tasks[i])
+        return t->name();
+    const TaskRecord &r = m_records[size_t(m_recordOf[i])];
+    return numberedName(m_graph->nodes[size_t(r.node)].id, r.nameNumber);
 }
 
 namespace {
@@ -388,14 +505,16 @@ void Runtime::markGarbage()
     // One pass over the arena in the common case: the garbage is marked dead as it is found.
     std::vector<Object *> garbage;
     bool namedFuture = false;
-    for (Object *o : m_loop.arena()) {
+    auto find = [&](Object *o) {
         if (!o->dead && o->markEpoch != m_epoch) {
             o->dead = true;
             o->diedInCycle = false;
             garbage.push_back(o);
             namedFuture = namedFuture || (o->kind == ObjKind::Future && static_cast<const Future *>(o)->named);
         }
-    }
+    };
+    for (Object *o : m_loop.arena())
+        find(o);
     // Which of them the cycle collector frees matters only for a named future (how its
     // "exception was never retrieved" names it); without one, the cycles need not be found.
     if (!namedFuture)
@@ -419,8 +538,10 @@ bool Runtime::isReachableForSnapshot(Future *f) const
 
 void Runtime::teardown()
 {
-    for (Task *t : tasks)
-        t->destroyCoroutine();
+    for (Task *t : tasks) {
+        if (t) // null: freed by reclaim(), done
+            t->destroyCoroutine();
+    }
 }
 
 } // namespace ascope

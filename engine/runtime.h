@@ -2,6 +2,7 @@
 // exceptions, collections and the diagnostics the outcome reports.
 #pragma once
 
+#include "chunked.h"
 #include "future.h"
 #include "graph.h"
 
@@ -25,6 +26,25 @@ enum class Phase : quint8 { Run, Shutdown, Teardown };
 enum class Budget : quint8 { None, Tasks, Steps, Iterations };
 // "task_limit", "step_limit", "iteration_limit" (empty for None).
 QString budgetStatus(Budget b);
+
+// What the outcome and the snapshot read of a task: kept for a task reclaim() freed, made on
+// demand for one alive (Runtime::taskRecord).
+struct TaskRecord {
+    double created = 0;
+    double finished = 0;
+    QJsonValue json; // done: its resultJson; failed: its exceptionJson (an object)
+    qint32 node = 0;
+    qint32 nameNumber = 1;
+    Future::State state = Future::State::Pending;
+    bool failed = false;
+    bool logTraceback = false; // failed, and its exception never retrieved
+    bool createdInShutdown = false;
+    bool destroyed = false;
+    // Freed: a collection had found it (Object::dead), or one ran since (collections.size() then
+    // was below this), which finds it: it stayed unreachable.
+    bool dead = false;
+    qint32 collectionsBefore = -1; // collections.size() when it was freed (-1: not freed)
+};
 
 struct CollectionRecord {
     double t = 0;
@@ -68,8 +88,8 @@ public:
     std::vector<bool> globalBound;
 
     // Bookkeeping read by the outcome and the views
-    std::vector<Task *> tasks;                              // creation order
-    std::vector<Future *> futures;                          // every future and task, by id
+    std::vector<Task *> tasks;     // creation order (null: freed by reclaim(); see taskRecord())
+    std::vector<Future *> futures; // every future and task, by id (null: freed by reclaim())
     std::vector<std::pair<QString, Future *>> namedFutures; // RT.future / future_named, in order
     Task *mainTask = nullptr;
     Phase phase = Phase::Run;
@@ -107,6 +127,20 @@ public:
     void collect(bool endOfEntry = false);
     bool isReachableForSnapshot(Future *f) const; // after the last collection
 
+    // Frees what nothing can reach any more (frames, futures, exceptions, helpers and done
+    // tasks), the way reference counting frees it in CPython the moment its last reference goes;
+    // what it frees is what no later collection, step or outcome can tell apart from freed. The
+    // slot of what it frees in `futures` and `tasks` becomes null; a freed task leaves its
+    // TaskRecord. Only for a run nothing inspects afterwards but the outcome: the views read past
+    // states from the objects. `cppRoots`: what the caller's C++ refers to. Call it between loop
+    // iterations. Returns the number of objects freed.
+    size_t reclaim(const std::vector<Object *> &cppRoots);
+    // Task i (creation order) as the outcome reads it, alive or freed.
+    TaskRecord taskRecord(size_t i) const;
+    // Whether a collection has found task i (freed or not) among the garbage.
+    bool taskDead(size_t i) const;
+    QString taskName(size_t i) const;
+
     // Unwind every suspended coroutine (end of the run).
     void teardown();
 
@@ -115,6 +149,7 @@ public:
 
 private:
     QString uniqueName(const QString &base);
+    void markRoots(Tracer &tr, bool endOfEntry);
     void markGarbage();
 
     std::shared_ptr<const Graph> m_graph;
@@ -127,6 +162,8 @@ private:
     Budget m_exhausted = Budget::None;
     qint64 m_stepsRun = 0;
     Future *m_parking = nullptr;
+    ChunkedArray<TaskRecord, 10> m_records; // of the tasks reclaim() freed
+    std::vector<qint32> m_recordOf;         // by task index: its record in m_records, or -1
 };
 
 } // namespace ascope

@@ -104,13 +104,18 @@ private Q_SLOTS:
     void run_data()
     {
         QTest::addColumn<QString>("scenario");
-        for (const QString &f : scenarioFiles())
-            QTest::newRow(qPrintable(f)) << QDir(corpusDir()).filePath(f);
+        QTest::addColumn<bool>("reclaimAlways");
+        for (const QString &f : scenarioFiles()) {
+            QTest::newRow(qPrintable(f)) << QDir(corpusDir()).filePath(f) << false;
+            // memory freed after every iteration: nothing freed was still needed
+            QTest::addRow("%s, reclaiming always", qPrintable(f)) << QDir(corpusDir()).filePath(f) << true;
+        }
     }
 
     void run()
     {
         QFETCH(QString, scenario);
+        QFETCH(bool, reclaimAlways);
         QJsonObject golden;
         QString error;
         QVERIFY2(readObject(goldenFor(scenario), &golden, &error), qPrintable(error));
@@ -118,10 +123,22 @@ private Q_SLOTS:
         if (!isNullOrMissing(excluded))
             QSKIP(qPrintable(u"excluded by the oracle: "_s + excluded.toString()));
 
-        const ascope::FileRunResult result = ascope::runScenarioFile(scenario);
-        QVERIFY2(result.ok, qPrintable(result.error));
+        QJsonObject outcome;
+        if (reclaimAlways) {
+            const ascope::ScenarioFile file = ascope::loadScenario(scenario);
+            QVERIFY2(file.graph, qPrintable(file.error));
+            ascope::Engine engine(file.graph);
+            engine.setScript(file.script);
+            engine.setReclaim(true, 1);
+            engine.runSync();
+            outcome = engine.outcome();
+        } else {
+            const ascope::FileRunResult result = ascope::runScenarioFile(scenario);
+            QVERIFY2(result.ok, qPrintable(result.error));
+            outcome = result.outcome;
+        }
 
-        const QStringList diffs = ascope::test::diffOutcomes(golden, result.outcome);
+        const QStringList diffs = ascope::test::diffOutcomes(golden, outcome);
         if (!diffs.isEmpty()) {
             if (diffs.size() > kLinesInFailure) { // the whole list in the log, the first lines in the failure
                 for (const QString &line : diffs)
