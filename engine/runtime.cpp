@@ -1,6 +1,9 @@
 #include "runtime.h"
 
+#include <QCborValue>
+
 #include <algorithm>
+#include <bit>
 
 namespace ascope {
 
@@ -328,7 +331,8 @@ size_t Runtime::reclaim(const std::vector<Object *> &cppRoots)
             tr.visit(o);
     }
     drain(stack, tr);
-    return m_loop.compactArena([this](Object *o) {
+    const size_t freedBefore = m_freed.size();
+    const size_t n = m_loop.compactArena([this](Object *o) {
         if (o->markEpoch == m_epoch)
             return true;
         switch (o->kind) {
@@ -337,12 +341,7 @@ size_t Runtime::reclaim(const std::vector<Object *> &cppRoots)
             return true;
         case ObjKind::Task: {
             auto *t = static_cast<Task *>(o);
-            if (m_recordOf.size() < tasks.size())
-                m_recordOf.resize(tasks.size(), -1);
-            m_recordOf[size_t(t->index)] = qint32(m_records.size());
-            TaskRecord r = taskRecord(size_t(t->index));
-            r.collectionsBefore = qint32(collections.size());
-            m_records.push_back(std::move(r));
+            recordFreed(*t);
             tasks[size_t(t->index)] = nullptr;
             futures[size_t(t->id)] = nullptr;
             return false;
@@ -354,13 +353,82 @@ size_t Runtime::reclaim(const std::vector<Object *> &cppRoots)
             return false;
         }
     });
+    if (m_freed.size() > freedBefore)
+        m_reclaims.emplace_back(m_freed.size(), collections.size());
+    return n;
+}
+
+void Runtime::recordFreed(const Task &t)
+{
+    FreedTask f{};
+    f.created = t.created;
+    f.finished = t.finished;
+    const QJsonValue &json = t.failed() ? QJsonValue(t.exceptionJson) : t.resultJson;
+    const QCborValue c = json.isDouble() ? QCborValue::fromJsonValue(json) : QCborValue();
+    if (json.isNull() || json.isUndefined() || t.cancelled()) {
+        f.json = FreedTask::Null;
+    } else if (json.isBool()) {
+        f.json = json.toBool() ? FreedTask::True : FreedTask::False;
+    } else if (c.isInteger()) {
+        f.json = FreedTask::Integer;
+        f.payload = quint64(c.toInteger());
+    } else if (json.isDouble()) {
+        f.json = FreedTask::Double;
+        f.payload = std::bit_cast<quint64>(json.toDouble());
+    } else {
+        f.json = FreedTask::Other;
+        f.payload = m_freedJson.size();
+        m_freedJson.push_back(json);
+    }
+    f.node = quint32(t.node);
+    f.state = quint32(t.state());
+    f.failed = t.failed();
+    f.logTraceback = t.logTraceback();
+    f.createdInShutdown = t.createdInShutdown;
+    f.nameNumber = quint32(t.nameNumber);
+    f.destroyed = t.destroyed;
+    f.dead = t.dead;
+    if (m_freedOf.size() < tasks.size())
+        m_freedOf.resize(tasks.size(), -1);
+    m_freedOf[size_t(t.index)] = qint32(m_freed.size());
+    m_freed.push_back(f);
 }
 
 TaskRecord Runtime::taskRecord(size_t i) const
 {
     const Task *t = tasks[i];
-    if (!t)
-        return m_records[size_t(m_recordOf[i])];
+    if (!t) {
+        const FreedTask &f = freed(i);
+        TaskRecord r;
+        r.created = f.created;
+        r.finished = f.finished;
+        switch (f.json) {
+        case FreedTask::False:
+        case FreedTask::True:
+            r.json = f.json == FreedTask::True;
+            break;
+        case FreedTask::Integer:
+            r.json = qint64(f.payload);
+            break;
+        case FreedTask::Double:
+            r.json = std::bit_cast<double>(f.payload);
+            break;
+        case FreedTask::Other:
+            r.json = m_freedJson[size_t(f.payload)];
+            break;
+        default:
+            break;
+        }
+        r.node = qint32(f.node);
+        r.nameNumber = qint32(f.nameNumber);
+        r.state = Future::State(f.state);
+        r.failed = f.failed;
+        r.logTraceback = f.logTraceback;
+        r.createdInShutdown = f.createdInShutdown;
+        r.destroyed = f.destroyed;
+        r.dead = f.dead;
+        return r;
+    }
     TaskRecord r;
     r.created = t->created;
     r.finished = t->finished;
@@ -383,16 +451,21 @@ bool Runtime::taskDead(size_t i) const
 {
     if (const Task *t = tasks[i])
         return t->dead;
-    const TaskRecord &r = m_records[size_t(m_recordOf[i])];
-    return r.dead || size_t(r.collectionsBefore) < collections.size();
+    if (freed(i).dead)
+        return true;
+    // it stayed unreachable: any collection since it was freed found it
+    const auto k = size_t(m_freedOf[i]);
+    const auto r = std::upper_bound(m_reclaims.begin(), m_reclaims.end(), k,
+                                    [](size_t x, const std::pair<size_t, size_t> &b) { return x < b.first; });
+    return r->second < collections.size();
 }
 
 QString Runtime::taskName(size_t i) const
 {
     if (const Task *t = tasks[i])
         return t->name();
-    const TaskRecord &r = m_records[size_t(m_recordOf[i])];
-    return numberedName(m_graph->nodes[size_t(r.node)].id, r.nameNumber);
+    const FreedTask &f = freed(i);
+    return numberedName(m_graph->nodes[f.node].id, int(f.nameNumber));
 }
 
 namespace {

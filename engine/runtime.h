@@ -27,8 +27,8 @@ enum class Budget : quint8 { None, Tasks, Steps, Iterations };
 // "task_limit", "step_limit", "iteration_limit" (empty for None).
 QString budgetStatus(Budget b);
 
-// What the outcome and the snapshot read of a task: kept for a task reclaim() freed, made on
-// demand for one alive (Runtime::taskRecord).
+// What the outcome and the snapshot read of a task, alive or freed by reclaim()
+// (Runtime::taskRecord).
 struct TaskRecord {
     double created = 0;
     double finished = 0;
@@ -40,10 +40,7 @@ struct TaskRecord {
     bool logTraceback = false; // failed, and its exception never retrieved
     bool createdInShutdown = false;
     bool destroyed = false;
-    // Freed: a collection had found it (Object::dead), or one ran since (collections.size() then
-    // was below this), which finds it: it stayed unreachable.
-    bool dead = false;
-    qint32 collectionsBefore = -1; // collections.size() when it was freed (-1: not freed)
+    bool dead = false; // Object::dead when it was freed
 };
 
 struct CollectionRecord {
@@ -88,8 +85,9 @@ public:
     std::vector<bool> globalBound;
 
     // Bookkeeping read by the outcome and the views
-    std::vector<Task *> tasks;     // creation order (null: freed by reclaim(); see taskRecord())
-    std::vector<Future *> futures; // every future and task, by id (null: freed by reclaim())
+    // (in chunks: growing never copies them, nor holds twice their memory)
+    ChunkedArray<Task *, 12> tasks;     // creation order (null: freed by reclaim(); see taskRecord())
+    ChunkedArray<Future *, 12> futures; // every future and task, by id (null: freed by reclaim())
     std::vector<std::pair<QString, Future *>> namedFutures; // RT.future / future_named, in order
     Task *mainTask = nullptr;
     Phase phase = Phase::Run;
@@ -162,8 +160,31 @@ private:
     Budget m_exhausted = Budget::None;
     qint64 m_stepsRun = 0;
     Future *m_parking = nullptr;
-    ChunkedArray<TaskRecord, 10> m_records; // of the tasks reclaim() freed
-    std::vector<qint32> m_recordOf;         // by task index: its record in m_records, or -1
+    // A freed task's TaskRecord, packed in 32 bytes: a scalar result inline, any other in
+    // m_freedJson. (Task numbers and node indices stay below 2^24: the loader's limits.)
+    struct FreedTask {
+        enum Json : quint8 { Null, False, True, Integer, Double, Other };
+        double created;
+        double finished;
+        quint64 payload; // Integer: the value; Double: its bits; Other: index in m_freedJson
+        quint32 node : 24;
+        quint32 json : 3;
+        quint32 state : 2;
+        quint32 failed : 1;
+        quint32 logTraceback : 1;
+        quint32 createdInShutdown : 1;
+        quint32 nameNumber : 24;
+        quint32 destroyed : 1;
+        quint32 dead : 1;
+    };
+    static_assert(sizeof(FreedTask) == 32);
+    void recordFreed(const Task &t);
+    const FreedTask &freed(size_t task) const { return m_freed[size_t(m_freedOf[task])]; }
+    ChunkedArray<FreedTask, 11> m_freed;
+    ChunkedArray<QJsonValue, 8> m_freedJson;
+    std::vector<qint32> m_freedOf; // by task index: its entry in m_freed, or -1
+    // After each reclaim() that freed tasks: m_freed.size(), and collections.size() then.
+    std::vector<std::pair<size_t, size_t>> m_reclaims;
 };
 
 } // namespace ascope

@@ -40,6 +40,8 @@ void EventLog::addChunk()
     }
     c->anchorBase = m_anchors.size();
     c->valueBase = m_values.size();
+    c->otherBase = m_others.size();
+    c->flagBase = m_flags.size();
     c->stepBase = m_steps;
     m_tail = c.get();
     m_chunks.push_back(std::move(c));
@@ -48,7 +50,7 @@ void EventLog::addChunk()
 size_t EventLog::memoryBytes() const
 {
     return m_chunks.size() * sizeof(Chunk) + m_chunks.capacity() * sizeof(m_chunks[0]) + m_anchors.memoryBytes()
-        + m_values.memoryBytes();
+        + m_values.memoryBytes() + m_others.memoryBytes() + m_flags.memoryBytes();
 }
 
 std::vector<TaskStateAt> Trace::statesAt(double t, size_t taskCount) const

@@ -98,10 +98,10 @@ constexpr int popcount64(quint64 x)
 }
 } // namespace detail
 
-// The events, packed: 10.6 to 12.1 bytes an event on the benchmark graphs, where sizeof(Event)
-// is 40 (tst_eventlog checks <= 12 on such traces). Each event keeps its subject, other, kind and
-// flags in fixed chunks of 16,384 (appending never moves what is recorded, no doubling of the
-// memory); the rest is shared with its neighbours:
+// The events, packed: about 8 bytes an event on the benchmark graphs, where sizeof(Event) is 40
+// (tst_eventlog checks <= 9 on such traces). Each event keeps its subject and kind in fixed chunks
+// of 16,384 (appending never moves what is recorded, no doubling of the memory); the rest is
+// shared with its neighbours or kept only where it is not the usual:
 //  - t and iteration: most events happen at the same instant and loop iteration as the one
 //    before, or one iteration later. Only an "anchor" (t differs, bit for bit, or the iteration
 //    moves other than by +1) stores {t, iteration - iteration steps so far}; a +1 step is one bit.
@@ -109,13 +109,15 @@ constexpr int popcount64(quint64 x)
 //    the same as the value before (a sleep's seconds, then its deadline at t = 0). An event whose
 //    value is not +0.0 (bit for bit: -0.0 is kept) has a bit; a side table stores the values
 //    that differ from the last one stored (a second bit).
+//  - other and flags: most events have none (-1, 0); one that has has a bit, and a side table
+//    stores it.
 // The per-event bits live in bitmaps of 64 events with ranks, so event i is rebuilt in O(1) (a
 // few popcounts) and views still index the log like a vector, by value; an iterator carries a
 // cursor, so a scan front to back reads a few bits an event.
 class EventLog
 {
 public:
-    static constexpr size_t kChunkBits = 14; // 16,384 events (174 KB) a chunk
+    static constexpr size_t kChunkBits = 14; // 16,384 events (96 KB) a chunk
     static constexpr size_t kChunk = size_t(1) << kChunkBits;
 
     // operator-> of an iterator whose events are values
@@ -145,6 +147,8 @@ private:
         quint64 iterationBase = 0;
         quint64 steps = 0; // step bits through event i
         size_t value = 0;  // values stored through event i (its value's index + 1, if it has one)
+        size_t other = 0;  // others stored through event i (the same)
+        size_t flag = 0;   // flags stored through event i
     };
 
 public:
@@ -224,10 +228,17 @@ public:
         // the first event is an anchor: the rank of the latest one is >= 1
         const Anchor &a = m_anchors[c.anchorBase + b.anchorRank + size_t(detail::popcount64(b.anchors & upTo)) - 1];
         const quint64 steps = c.stepBase + b.stepRank + quint64(detail::popcount64(b.steps & upTo));
+        const quint64 bit = upTo ^ (upTo >> 1);
         double value = 0;
-        if (b.values & (upTo ^ (upTo >> 1))) // the latest value stored: it has one, so >= 1 stored
+        if (b.values & bit) // the latest value stored: it has one, so >= 1 stored
             value = m_values[c.valueBase + b.storedRank + size_t(detail::popcount64(b.stored & upTo)) - 1];
-        return {a.t, a.iterationBase + steps, value, c.subject[j], c.other[j], c.kind[j], c.flags[j]};
+        qint32 other = -1;
+        if (b.others & bit)
+            other = m_others[c.otherBase + b.otherRank + size_t(detail::popcount64(b.others & upTo)) - 1];
+        quint8 flags = 0;
+        if (b.flagged & bit)
+            flags = m_flags[c.flagBase + b.flagRank + size_t(detail::popcount64(b.flagged & upTo)) - 1];
+        return {a.t, a.iterationBase + steps, value, c.subject[j], other, c.kind[j], flags};
     }
     Event at(size_t i) const
     {
@@ -247,14 +258,14 @@ public:
             addChunk();
         Chunk &c = *m_tail;
         Block &b = c.blocks[j >> kBlockBits];
-        if ((j & kBlockMask) == 0)
-            b = {0,
-                 0,
-                 0,
-                 0,
-                 quint16(m_anchors.size() - c.anchorBase),
-                 quint16(m_steps - c.stepBase),
-                 quint16(m_values.size() - c.valueBase)};
+        if ((j & kBlockMask) == 0) {
+            b = Block{};
+            b.anchorRank = quint16(m_anchors.size() - c.anchorBase);
+            b.stepRank = quint16(m_steps - c.stepBase);
+            b.storedRank = quint16(m_values.size() - c.valueBase);
+            b.otherRank = quint16(m_others.size() - c.otherBase);
+            b.flagRank = quint16(m_flags.size() - c.flagBase);
+        }
         const quint64 bit = quint64(1) << (j & kBlockMask);
         const auto t = std::bit_cast<quint64>(e.t);
         if (t != m_lastT || e.iteration - m_lastIteration > 1 || m_size == 0) {
@@ -272,10 +283,16 @@ public:
                 m_lastValue = value;
             }
         }
+        if (e.other != -1) {
+            b.others |= bit;
+            m_others.push_back(e.other);
+        }
+        if (e.flags != 0) {
+            b.flagged |= bit;
+            m_flags.push_back(e.flags);
+        }
         c.subject[j] = e.subject;
-        c.other[j] = e.other;
         c.kind[j] = e.kind;
-        c.flags[j] = e.flags;
         m_lastT = t;
         m_lastIteration = e.iteration;
         ++m_size;
@@ -293,10 +310,14 @@ private:
         quint64 steps;   // bit k: event k is one loop iteration after event k-1, same t
         quint64 values;  // bit k: event k has a value (not +0.0), the latest in m_values
         quint64 stored;  // bit k: event k's value is a new entry of m_values
+        quint64 others;  // bit k: event k's other is not -1, the next entry of m_others
+        quint64 flagged; // bit k: event k's flags are not 0, the next entry of m_flags
         // the bits of the chunk's blocks before this one
         quint16 anchorRank;
         quint16 stepRank;
         quint16 storedRank;
+        quint16 otherRank;
+        quint16 flagRank;
     };
     struct Anchor {
         double t;
@@ -304,13 +325,13 @@ private:
     };
     struct Chunk {
         std::array<qint32, kChunk> subject;
-        std::array<qint32, kChunk> other;
         std::array<EventKind, kChunk> kind;
-        std::array<quint8, kChunk> flags;
         std::array<Block, (kChunk >> kBlockBits)> blocks;
         // the side tables' sizes and the steps before the chunk's first event
         size_t anchorBase;
         size_t valueBase;
+        size_t otherBase;
+        size_t flagBase;
         quint64 stepBase;
     };
     void addChunk();
@@ -332,6 +353,8 @@ private:
         c.iterationBase = a.iterationBase;
         c.steps = c.chunk->stepBase + c.block->stepRank + quint64(detail::popcount64(c.block->steps & upTo));
         c.value = c.chunk->valueBase + c.block->storedRank + size_t(detail::popcount64(c.block->stored & upTo));
+        c.other = c.chunk->otherBase + c.block->otherRank + size_t(detail::popcount64(c.block->others & upTo));
+        c.flag = c.chunk->flagBase + c.block->flagRank + size_t(detail::popcount64(c.block->flagged & upTo));
     }
     // The cursor at event i - 1 moved to event i.
     Q_ALWAYS_INLINE void next(Cursor &c, size_t i) const
@@ -343,6 +366,8 @@ private:
         }
         const Block &b = *c.block;
         c.value += (b.stored >> k) & 1;
+        c.other += (b.others >> k) & 1;
+        c.flag += (b.flagged >> k) & 1;
         c.steps += (b.steps >> k) & 1;
         if ((b.anchors >> k) & 1) {
             const Anchor &a = m_anchors[++c.anchor];
@@ -353,14 +378,11 @@ private:
     Q_ALWAYS_INLINE Event eventAt(const Cursor &c, size_t i) const
     {
         const size_t j = i & (kChunk - 1);
-        const double value = (c.block->values >> (j & kBlockMask)) & 1 ? m_values[c.value - 1] : 0;
-        return {c.t,
-                c.iterationBase + c.steps,
-                value,
-                c.chunk->subject[j],
-                c.chunk->other[j],
-                c.chunk->kind[j],
-                c.chunk->flags[j]};
+        const size_t k = j & kBlockMask;
+        const double value = (c.block->values >> k) & 1 ? m_values[c.value - 1] : 0;
+        const qint32 other = (c.block->others >> k) & 1 ? m_others[c.other - 1] : -1;
+        const quint8 flags = (c.block->flagged >> k) & 1 ? m_flags[c.flag - 1] : 0;
+        return {c.t, c.iterationBase + c.steps, value, c.chunk->subject[j], other, c.chunk->kind[j], flags};
     }
 
     std::vector<std::unique_ptr<Chunk>> m_chunks;
@@ -368,6 +390,8 @@ private:
     Chunk *m_tail = nullptr;            // m_chunks.back()
     ChunkedArray<Anchor, 12> m_anchors; // 64 KB chunks
     ChunkedArray<double, 13> m_values;  // 64 KB chunks
+    ChunkedArray<qint32, 14> m_others;  // 64 KB chunks
+    ChunkedArray<quint8, 14> m_flags;   // 16 KB chunks
     size_t m_size = 0;
     quint64 m_steps = 0;         // step bits so far
     quint64 m_lastT = 0;         // the last event's t, bits
