@@ -532,7 +532,7 @@ void Engine::maybeReclaim()
 {
     // Once as many objects were made as survived the last time (at least kMin): the cost is
     // linear in what is made, and the memory between two reclaims at most twice what is live.
-    constexpr size_t kMin = 8192;
+    constexpr size_t kMin = 2048;
     Loop &loop = m_rt->loop();
     if (loop.madeSinceCompact() < (m_reclaimEvery > 0 ? m_reclaimEvery : std::max(kMin, m_reclaimAfter)))
         return;
