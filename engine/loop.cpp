@@ -248,6 +248,12 @@ RunStatus Loop::runOnce()
     }
     const size_t ntodo = m_ready.size();
     for (size_t i = 0; i < ntodo; ++i) {
+        // A long batch (a fan-out's timers firing) runs handles, tasks and futures that were
+        // last touched long ago: fetch a few handles ahead, and what an earlier one will run.
+        if (ntodo - i > 8) {
+            __builtin_prefetch(m_ready[8]);
+            __builtin_prefetch(m_ready[4]->cb.target);
+        }
         Handle *h = m_ready.front();
         m_ready.pop_front();
         if (!h->cancelled) {
