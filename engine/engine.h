@@ -77,7 +77,7 @@ public:
     bool stepOnce();
     // Frees unreachable objects between iterations as the run goes (Runtime::reclaim), for a
     // run only its outcome is read from (headless `run`): the views need them. Off by default.
-    // It runs once as many objects were made as survived the last time (at least 2,048), or,
+    // It runs once twice as many objects were made as survived the last time (at least 2,048), or,
     // with `every` > 0, once `every` were made (1: after every iteration that made one; tests).
     void setReclaim(bool on, size_t every = 0)
     {

@@ -978,6 +978,7 @@ Co<Value> Interp::waitForTimed(Ctx &c, Item item, double timeout, Frame *lf)
     const Callback cb{waiter, TagReleaseWaiter};
     Future *fut = ensureFuture(item);
     fut->addDoneCallback(cb);
+    lf->held.reserve(3);
     lf->held.push_back(Value::object(fut));
     lf->held.push_back(Value::object(waiter));
     lf->held.push_back(Value::object(th));

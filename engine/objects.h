@@ -271,8 +271,12 @@ struct ExcObj final : Object {
     void trace(Tracer &t) const override;
     void addFrame(Frame *f)
     {
-        if (traceback.empty() || traceback.back() != f)
+        if (traceback.empty()) {
+            traceback.reserve(8); // an exception passes a few frames: one allocation, not four
             traceback.push_back(f);
+        } else if (traceback.back() != f) {
+            traceback.push_back(f);
+        }
     }
 };
 

@@ -530,8 +530,9 @@ bool Engine::stepOnce()
 
 void Engine::maybeReclaim()
 {
-    // Once as many objects were made as survived the last time (at least kMin): the cost is
-    // linear in what is made, and the memory between two reclaims at most twice what is live.
+    // Once twice as many objects were made as survived the last time (at least kMin): a
+    // reclaim marks what is live, so this costs at most half a mark an object made, and the
+    // memory between two reclaims is at most three times what is live.
     constexpr size_t kMin = 2048;
     Loop &loop = m_rt->loop();
     if (loop.madeSinceCompact() < (m_reclaimEvery > 0 ? m_reclaimEvery : std::max(kMin, m_reclaimAfter)))
@@ -539,7 +540,7 @@ void Engine::maybeReclaim()
     std::vector<Object *> roots{m_awaited, m_stopper};
     roots.insert(roots.end(), m_alive.begin(), m_alive.end());
     m_rt->reclaim(roots);
-    m_reclaimAfter = loop.arena().size(); // what survived
+    m_reclaimAfter = 2 * loop.arena().size(); // twice what survived
 }
 
 void Engine::endOfEntry()
