@@ -1,6 +1,7 @@
 // The engine's object model: Python-like values and the heap objects the collector traces
 // (futures, tasks, exceptions, frames, loop handles). Objects live in the Loop's arena until
-// the run ends; reachability (not ownership) decides what a collection destroys.
+// the run ends, or until Runtime::reclaim() frees them (headless runs); reachability (not
+// ownership) decides what a collection destroys.
 #pragma once
 
 #include <QString>
