@@ -578,16 +578,14 @@ void Runtime::markGarbage()
     // One pass over the arena in the common case: the garbage is marked dead as it is found.
     std::vector<Object *> garbage;
     bool namedFuture = false;
-    auto find = [&](Object *o) {
+    for (Object *o : m_loop.arena()) {
         if (!o->dead && o->markEpoch != m_epoch) {
             o->dead = true;
             o->diedInCycle = false;
             garbage.push_back(o);
             namedFuture = namedFuture || (o->kind == ObjKind::Future && static_cast<const Future *>(o)->named);
         }
-    };
-    for (Object *o : m_loop.arena())
-        find(o);
+    }
     // Which of them the cycle collector frees matters only for a named future (how its
     // "exception was never retrieved" names it); without one, the cycles need not be found.
     if (!namedFuture)
