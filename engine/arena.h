@@ -3,6 +3,17 @@
 // give out next are populated ahead, on another thread (prefault.h), a window at a time.
 #pragma once
 
+// ASCOPE_ASAN: built with AddressSanitizer (GCC says so with __SANITIZE_ADDRESS__, clang with
+// __has_feature). Memory the engine recycles itself then comes from malloc object by object,
+// so that the sanitizer sees every use after a free.
+#if defined(__SANITIZE_ADDRESS__)
+#define ASCOPE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASCOPE_ASAN 1
+#endif
+#endif
+
 #include <cstddef>
 #include <cstdint>
 #include <utility>

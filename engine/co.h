@@ -58,7 +58,7 @@ public:
 
     static void *allocate(size_t n)
     {
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(ASCOPE_ASAN)
         const size_t c = (n + kStep - 1) / kStep;
         if (c < kClasses) {
             auto &list = lists()[c];
@@ -74,7 +74,7 @@ public:
     }
     static void release(void *p, [[maybe_unused]] size_t n) noexcept
     {
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(ASCOPE_ASAN)
         const size_t c = (n + kStep - 1) / kStep;
         if (c < kClasses) {
             try {

@@ -250,7 +250,7 @@ private:
     BlockArena m_pool;
     ChunkedArray<Object *, 14> m_arena;        // every object alive, in creation order (128 KB chunks)
     static constexpr size_t kSizeClasses = 64; // free lists of objects up to 504 bytes
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(ASCOPE_ASAN)
     static constexpr bool kEachOwnMemory = true; // AddressSanitizer sees every use after a free
 #else
     static constexpr bool kEachOwnMemory = false;

@@ -950,7 +950,7 @@ bool runAndWrite(const Graph &graph, QIODevice &out, FileRunResult::Stats *stats
         stats->events = engine->runtime().loop().trace().size();
     }
     const bool ok = w.ok(); // writeOutcome flushed it
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(ASCOPE_ASAN)
     if (atEnd == AtEnd::LeaveToExit)
         (void)engine.release(); // the process exits next (runner.h)
 #else

@@ -1,5 +1,6 @@
 // libFuzzer target: any bytes through the loader; whatever loads runs to its outcome (with its
-// injection script, if any) under small budgets, so that one input takes milliseconds. A crash,
+// injection script, if any) under small budgets, so that one input takes milliseconds; half of
+// them reclaiming memory after every iteration (Engine::setReclaim). A crash,
 // a sanitizer report, a leak or a timeout here is a bug; an error message is not.
 #include "engine.h"
 #include "loader.h"
@@ -24,6 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g->stepLimit = std::min<qint64>(g->stepLimit, 20000);
     g->iterationLimit = std::min<qint64>(g->iterationLimit, 20000);
     ascope::Engine engine(g);
+    if (size % 2 == 1) // half the inputs free what nothing reaches after every iteration
+        engine.setReclaim(true, 1);
     if (auto script = ascope::Engine::scriptFromGraph(*g, nullptr))
         engine.setScript(std::move(*script));
     engine.runSync();
