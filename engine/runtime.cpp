@@ -323,9 +323,10 @@ size_t Runtime::reclaim(const std::vector<Object *> &cppRoots)
     // neither queued nor reachable runs no more (what it refers to may go).
     for (Object *o : m_loop.arena()) {
         bool keep = o->pins != 0 || o->dead;
-        if (o->kind == ObjKind::Task)
-            keep = keep || !static_cast<const Task *>(o)->done();
-        else if (o->kind == ObjKind::Future)
+        if (o->kind == ObjKind::Task) {
+            const auto *t = static_cast<const Task *>(o);
+            keep = keep || !t->done() || !FreedTask::fits(*t);
+        } else if (o->kind == ObjKind::Future)
             keep = keep || (static_cast<const Future *>(o)->failed() && static_cast<const Future *>(o)->logTraceback());
         if (keep)
             tr.visit(o);

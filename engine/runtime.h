@@ -161,8 +161,10 @@ private:
     qint64 m_stepsRun = 0;
     Future *m_parking = nullptr;
     // A freed task's TaskRecord, packed in 32 bytes: a scalar result inline, any other in
-    // m_freedJson. (Task numbers and node indices stay below 2^24: the loader's limits.)
+    // m_freedJson. Its node index and number take 24 bits (the loader's limits keep them below,
+    // but for a number named futures pushed up: such a task is not freed).
     struct FreedTask {
+        static bool fits(const Task &t) { return quint32(t.node) < (1u << 24) && quint32(t.nameNumber) < (1u << 24); }
         enum Json : quint8 { Null, False, True, Integer, Double, Other };
         double created;
         double finished;
