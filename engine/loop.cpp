@@ -60,10 +60,7 @@ void Loop::recycle(Handle *h)
     if (h->free)
         return;
     // nothing refers to it any more: what it held is let go (a garbage object with no edges)
-    h->cb = {};
-    h->arg = nullptr;
-    h->exc = nullptr;
-    h->setVal({});
+    dropReferences(h);
     h->when = 0;
     h->cancelled = false;
     h->scheduled = false;

@@ -176,10 +176,7 @@ public:
             recycle(h);
             return;
         }
-        h->cb = {};
-        h->arg = nullptr;
-        h->exc = nullptr;
-        h->setVal({});
+        dropReferences(h);
     }
     // Moves a scheduled timer to a new deadline (a forced timeout).
     void rescheduleTimer(Handle *h, double when);
@@ -231,6 +228,13 @@ private:
     }
     Handle *newHandle();
     void recycle(Handle *h);
+    static void dropReferences(Handle *h) // what it would call, and with what
+    {
+        h->cb = {};
+        h->arg = nullptr;
+        h->exc = nullptr;
+        h->setVal({});
+    }
     void heapPush(Handle *h);
     Handle *heapPop();
     void heapify();

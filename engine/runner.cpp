@@ -719,11 +719,8 @@ void Engine::writeOutcome(JsonWriter &w) const
             w.string(n);
         w.endArray();
     };
-    auto snapshotOf = [this](size_t i, bool createdInShutdown) { // -1: created in shutdown
-        return i < m_snapshot.size() && !createdInShutdown ? int(m_snapshot[i]) : -1;
-    };
-    auto createdInShutdown
-        = [&rt](size_t i) { return rt.tasks[i] ? rt.tasks[i]->createdInShutdown : rt.taskRecord(i).createdInShutdown; };
+    // -1: created in shutdown (after the snapshot: beyond it; Runtime::createTask)
+    auto snapshotOf = [this](size_t i) { return i < m_snapshot.size() ? int(m_snapshot[i]) : -1; };
 
     w.beginObject();
     w.key("diagnostics");
@@ -769,7 +766,7 @@ void Engine::writeOutcome(JsonWriter &w) const
         w.key("pending_at_exit");
         w.beginArray();
         for (size_t i = 0; i < rt.tasks.size(); ++i) {
-            if (snapshotOf(i, createdInShutdown(i)) == 0)
+            if (snapshotOf(i) == 0)
                 w.string(rt.taskName(i));
         }
         w.endArray();
@@ -835,7 +832,7 @@ void Engine::writeOutcome(JsonWriter &w) const
     w.key("main");
     w.beginObject();
     if (rt.mainTask) {
-        const int s = snapshotOf(size_t(rt.mainTask->index), rt.mainTask->createdInShutdown);
+        const int s = snapshotOf(size_t(rt.mainTask->index));
         if (s == 2) {
             w.key("exception");
             w.value(rt.mainTask->exceptionJson);
@@ -859,7 +856,7 @@ void Engine::writeOutcome(JsonWriter &w) const
     w.beginArray();
     for (size_t i = 0; i < rt.tasks.size(); ++i) {
         const TaskRecord t = rt.taskRecord(i);
-        const int s = snapshotOf(i, t.createdInShutdown);
+        const int s = snapshotOf(i);
         w.beginObject();
         w.key("created");
         w.number(round9(t.created));

@@ -385,9 +385,7 @@ void Runtime::recordFreed(const Task &t)
     f.state = quint32(t.state());
     f.failed = t.failed();
     f.logTraceback = t.logTraceback();
-    f.createdInShutdown = t.createdInShutdown;
     f.nameNumber = quint32(t.nameNumber);
-    f.destroyed = t.destroyed;
     f.dead = t.dead;
     if (m_freedOf.size() < tasks.size())
         m_freedOf.resize(tasks.size(), -1);
@@ -425,9 +423,6 @@ TaskRecord Runtime::taskRecord(size_t i) const
         r.state = Future::State(f.state);
         r.failed = f.failed;
         r.logTraceback = f.logTraceback;
-        r.createdInShutdown = f.createdInShutdown;
-        r.destroyed = f.destroyed;
-        r.dead = f.dead;
         return r;
     }
     TaskRecord r;
@@ -442,9 +437,6 @@ TaskRecord Runtime::taskRecord(size_t i) const
     r.state = t->state();
     r.failed = t->failed();
     r.logTraceback = t->logTraceback();
-    r.createdInShutdown = t->createdInShutdown;
-    r.destroyed = t->destroyed;
-    r.dead = t->dead;
     return r;
 }
 

@@ -38,9 +38,6 @@ struct TaskRecord {
     Future::State state = Future::State::Pending;
     bool failed = false;
     bool logTraceback = false; // failed, and its exception never retrieved
-    bool createdInShutdown = false;
-    bool destroyed = false;
-    bool dead = false; // Object::dead when it was freed
 };
 
 struct CollectionRecord {
@@ -174,10 +171,8 @@ private:
         quint32 state : 2;
         quint32 failed : 1;
         quint32 logTraceback : 1;
-        quint32 createdInShutdown : 1;
+        quint32 dead : 1; // Object::dead when it was freed (Runtime::taskDead)
         quint32 nameNumber : 24;
-        quint32 destroyed : 1;
-        quint32 dead : 1;
     };
     static_assert(sizeof(FreedTask) == 32);
     void recordFreed(const Task &t);
