@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,77 @@ private:
     uintptr_t m_blockEnd = 0;        // the current block's end
     size_t m_next = size_t(1) << 16; // blocks grow from 64 KiB (a small run stays small)
     std::vector<void *> m_blocks;
+};
+
+namespace detail {
+
+// Free lists of small blocks by size class (64-byte steps up to 2 KiB), carved out of an
+// arena: coroutine frames and the locals of graph frames, made and dropped at every step.
+// Larger blocks, and sanitizer builds (which must see every use after free), use operator new.
+class SmallPool
+{
+public:
+    static constexpr size_t kStep = 64;
+    static constexpr size_t kClasses = 32;
+
+    static void *allocate(size_t n)
+    {
+#if !defined(ASCOPE_ASAN)
+        const size_t c = (n + kStep - 1) / kStep;
+        if (c < kClasses) {
+            auto &list = lists()[c];
+            if (!list.empty()) {
+                void *p = list.back();
+                list.pop_back();
+                return p;
+            }
+            return lists().arena.allocate(c * kStep, alignof(std::max_align_t));
+        }
+#endif
+        return ::operator new(n);
+    }
+    static void release(void *p, [[maybe_unused]] size_t n) noexcept
+    {
+#if !defined(ASCOPE_ASAN)
+        const size_t c = (n + kStep - 1) / kStep;
+        if (c < kClasses) {
+            try {
+                lists()[c].push_back(p);
+            } catch (...) { // the frame stays in the arena, unused
+            }
+            return;
+        }
+#endif
+        ::operator delete(p);
+    }
+
+private:
+    struct Lists {
+        BlockArena arena; // the frames of the size classes, free or in use
+        std::vector<void *> v[kClasses];
+        std::vector<void *> &operator[](size_t i) { return v[i]; }
+    };
+    static Lists &lists()
+    {
+        thread_local Lists l;
+        return l;
+    }
+};
+
+} // namespace detail
+
+// An allocator for the standard containers from SmallPool (std::vector<Value, PoolAllocator<Value>>).
+template<typename T> struct PoolAllocator {
+    using value_type = T;
+    PoolAllocator() noexcept = default;
+    template<typename U> PoolAllocator(const PoolAllocator<U> &) noexcept { }
+    T *allocate(size_t n)
+    {
+        static_assert(alignof(T) <= alignof(std::max_align_t));
+        return static_cast<T *>(detail::SmallPool::allocate(n * sizeof(T)));
+    }
+    void deallocate(T *p, size_t n) noexcept { detail::SmallPool::release(p, n * sizeof(T)); }
+    template<typename U> bool operator==(const PoolAllocator<U> &) const noexcept { return true; }
 };
 
 } // namespace ascope

@@ -45,63 +45,6 @@ template<typename T> struct Out {
     T value{};
 };
 
-namespace detail {
-
-// Free lists of coroutine frames by size class (64-byte steps up to 2 KiB), carved out of an
-// arena; larger frames and
-// sanitizer builds (which must see every use after free) use operator new.
-class FramePool
-{
-public:
-    static constexpr size_t kStep = 64;
-    static constexpr size_t kClasses = 32;
-
-    static void *allocate(size_t n)
-    {
-#if !defined(ASCOPE_ASAN)
-        const size_t c = (n + kStep - 1) / kStep;
-        if (c < kClasses) {
-            auto &list = lists()[c];
-            if (!list.empty()) {
-                void *p = list.back();
-                list.pop_back();
-                return p;
-            }
-            return lists().arena.allocate(c * kStep, alignof(std::max_align_t));
-        }
-#endif
-        return ::operator new(n);
-    }
-    static void release(void *p, [[maybe_unused]] size_t n) noexcept
-    {
-#if !defined(ASCOPE_ASAN)
-        const size_t c = (n + kStep - 1) / kStep;
-        if (c < kClasses) {
-            try {
-                lists()[c].push_back(p);
-            } catch (...) { // the frame stays in the arena, unused
-            }
-            return;
-        }
-#endif
-        ::operator delete(p);
-    }
-
-private:
-    struct Lists {
-        BlockArena arena; // the frames of the size classes, free or in use
-        std::vector<void *> v[kClasses];
-        std::vector<void *> &operator[](size_t i) { return v[i]; }
-    };
-    static Lists &lists()
-    {
-        thread_local Lists l;
-        return l;
-    }
-};
-
-} // namespace detail
-
 template<typename T> class [[nodiscard]] Co
 {
 public:
@@ -140,8 +83,8 @@ public:
                 error = std::current_exception();
             }
         }
-        static void *operator new(size_t n) { return detail::FramePool::allocate(n); }
-        static void operator delete(void *p, size_t n) noexcept { detail::FramePool::release(p, n); }
+        static void *operator new(size_t n) { return detail::SmallPool::allocate(n); }
+        static void operator delete(void *p, size_t n) noexcept { detail::SmallPool::release(p, n); }
     };
 
     Co() noexcept = default; // no coroutine (an awaiter's "none")

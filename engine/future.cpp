@@ -163,8 +163,8 @@ void Future::setException(ExcObj *e)
 
 ExcObj *Future::makeCancelledError()
 {
-    if (m_cold && m_cold->cancelledExc)
-        return std::exchange(m_cold->cancelledExc, nullptr);
+    if (m_state == State::Cancelled && m_exc)
+        return std::exchange(m_exc, nullptr);
     return rt->newExc(QStringLiteral("CancelledError"), cancelMessage());
 }
 
@@ -253,10 +253,8 @@ void Future::trace(Tracer &t) const
     m_callbacks.forEach([&t](const Callback &cb) { t.visit(cb.target); });
     t.visit(m_result);
     t.visit(m_exc);
-    if (m_cold) {
+    if (m_cold)
         t.visitAll(m_cold->excTb);
-        t.visit(m_cold->cancelledExc);
-    }
 }
 
 // ---------------------------------------------------------------- Task (tasks.py Task)
@@ -350,8 +348,8 @@ void Task::step(ExcObj *exc)
                 Future::setResult(result);
             }
         } else if (excIsSubclass(m_coroExc->type, QStringLiteral("CancelledError"))) {
-            cold().cancelledExc = m_coroExc;
             futureCancel(std::nullopt);
+            m_exc = m_coroExc;
         } else {
             Future::setException(m_coroExc);
         }

@@ -132,7 +132,7 @@ public:
     void trace(Tracer &t) const override;
 
     const Value &resultValue() const { return m_result; }
-    ExcObj *storedException() const { return m_exc; }
+    ExcObj *storedException() const { return m_state == State::Finished ? m_exc : nullptr; }
     bool logTraceback() const { return m_logTraceback; }
 
     Runtime *rt;
@@ -151,13 +151,14 @@ protected:
     State m_state = State::Pending;
     bool m_logTraceback = false;
     Value m_result;
+    // Finished: the exception set (none: a result); cancelled: the CancelledError the coroutine
+    // ended with, for the first result() or exception() to raise (none: a new one).
     ExcObj *m_exc = nullptr;
     // What few futures need, made when first needed.
     struct Cold {
-        QString name;               // a named future's (name())
-        std::vector<Frame *> excTb; // _exception_tb
+        QString name;    // a named future's (name())
+        Traceback excTb; // _exception_tb
         OptMsg cancelMessage;
-        ExcObj *cancelledExc = nullptr;
         std::vector<Handle **> deadlines; // Task::deadlines()
     };
     Cold &cold()

@@ -378,11 +378,11 @@ double Interp::number(Ctx &c, const ValueExpr &e)
 
 Coro Interp::makeCoro(Ctx &c, const ChildExpr &ch)
 {
-    std::vector<std::pair<int, Value>> args;
-    args.reserve(ch.args.size());
+    QVarLengthArray<std::pair<int, Value>, 4> args; // a coroutine per child: no allocation
+    args.reserve(qsizetype(ch.args.size()));
     for (const auto &[slot, expr] : ch.args)
         args.emplace_back(slot, eval(c, expr));
-    return {ch.node, m_rt.newNodeFrame(ch.node, args)};
+    return {ch.node, m_rt.newNodeFrame(ch.node, {args.data(), size_t(args.size())})};
 }
 
 std::vector<Item> Interp::evalChildren(Ctx &c, const std::vector<ChildExpr> &children, bool asTasks)
@@ -891,7 +891,7 @@ Co<Value> Interp::opWait(Ctx &c, const Step &st)
     ws->counter = int(fs.size());
     ws->returnWhen = st.returnWhen;
     DeadlineScope deadline(c.task, &ws->timeoutHandle);
-    lf->held = fs;
+    lf->held.assign(fs.begin(), fs.end());
     lf->held.push_back(Value::object(waiter));
     lf->held.push_back(Value::object(ws));
     for (const Value &f : fs) {

@@ -133,6 +133,12 @@ bool excIsKnownType(const QString &type)
 
 bool excIsSubclass(const QString &type, const QString &base)
 {
+    // The common questions first, without walking the table: the type itself, anything is a
+    // BaseException, nothing derives from CancelledError (unknown types derive from Exception).
+    if (type == base || base == QLatin1String("BaseException"))
+        return true;
+    if (base == QLatin1String("CancelledError"))
+        return false;
     if (type == QLatin1String("ExceptionGroup") && base == QLatin1String("Exception"))
         return true;
     const auto &p = parents();

@@ -4,7 +4,10 @@
 // ownership) decides what a collection destroys.
 #pragma once
 
+#include "arena.h"
+
 #include <QString>
+#include <QVarLengthArray>
 
 #include <cstdint>
 #include <memory>
@@ -257,6 +260,9 @@ private:
 };
 
 // A Python exception instance: type, message, group members, and what its traceback keeps alive.
+// An exception passes a few frames: kept inline, no allocation.
+using Traceback = QVarLengthArray<Frame *, 8>;
+
 struct ExcObj final : Object {
     ExcObj()
         : Object(ObjKind::Exception)
@@ -268,16 +274,12 @@ struct ExcObj final : Object {
     std::vector<ExcObj *> members; // ExceptionGroup / BaseExceptionGroup
     ExcObj *context = nullptr;
     ExcObj *cause = nullptr;
-    std::vector<Frame *> traceback; // frames the exception passed through, oldest first
+    Traceback traceback; // frames the exception passed through, oldest first
     void trace(Tracer &t) const override;
     void addFrame(Frame *f)
     {
-        if (traceback.empty()) {
-            traceback.reserve(8); // an exception passes a few frames: one allocation, not four
+        if (traceback.empty() || traceback.back() != f)
             traceback.push_back(f);
-        } else if (traceback.back() != f) {
-            traceback.push_back(f);
-        }
     }
 };
 
@@ -313,14 +315,17 @@ private:
 
 // A Python frame: a node coroutine's locals, or the state of an asyncio library coroutine
 // (wait_for, wait, ...), plus the temporaries its current statement holds.
+// A frame's locals and evaluation stack: made and dropped with every call, so from SmallPool.
+using ValueVec = std::vector<Value, PoolAllocator<Value>>;
+
 struct Frame final : Object {
     Frame()
         : Object(ObjKind::Frame)
     {
     }
-    std::vector<Value> locals;
+    ValueVec locals;
     BoundSet bound;                       // locals[i] is assigned (else reading it is a NameError)
-    std::vector<Value> held;              // evaluation stack / with-managers / handled exceptions
+    ValueVec held;                        // evaluation stack / with-managers / handled exceptions
     Object *refs[2] = {nullptr, nullptr}; // what a frame of asyncio's own code holds
     void setTemp(const void *key, const Value &v)
     {

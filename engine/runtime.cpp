@@ -69,7 +69,7 @@ static Value literal(const ValueExpr &e)
     }
 }
 
-Frame *Runtime::newNodeFrame(int node, const std::vector<std::pair<int, Value>> &args)
+Frame *Runtime::newNodeFrame(int node, std::span<const std::pair<int, Value>> args)
 {
     const Node &n = m_graph->nodes[size_t(node)];
     if (m_assigned.empty()) {

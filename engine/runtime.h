@@ -10,6 +10,7 @@
 #include <QJsonValue>
 
 #include <memory>
+#include <span>
 #include <unordered_map>
 
 namespace ascope {
@@ -59,7 +60,7 @@ public:
 
     // Objects
     // A coroutine object's frame: n_node(**args), args as (param slot, value).
-    Frame *newNodeFrame(int node, const std::vector<std::pair<int, Value>> &args);
+    Frame *newNodeFrame(int node, std::span<const std::pair<int, Value>> args);
     Task *createTask(int node, Frame *frame, int taskGroup = -1); // loop.create_task(coro) / tg.create_task
     Future *createFuture(const QString &namedAs = {}, FutureOrigin origin = FutureOrigin::Plain, double value = 0,
                          const Future *about = nullptr); // loop.create_future() (+ RT.future)
