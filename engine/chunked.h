@@ -2,6 +2,8 @@
 // copies what is stored (no doubling, so no moment with the old and the new copy both resident).
 #pragma once
 
+#include <QtGlobal>
+
 #include <cstddef>
 #include <iterator>
 #include <memory>
@@ -55,11 +57,12 @@ public:
     bool empty() const { return m_size == 0; }
     const_iterator begin() const { return {this, 0}; }
     const_iterator end() const { return {this, m_size}; }
-    void push_back(const T &v)
+    // on every step's path (trace side tables, the arena): inlined, the new chunk not
+    Q_ALWAYS_INLINE void push_back(const T &v)
     {
         const size_t slot = m_size & (kChunk - 1);
-        if (slot == 0)
-            m_chunks.push_back(std::make_unique_for_overwrite<T[]>(kChunk));
+        if (slot == 0) [[unlikely]]
+            addChunk();
         m_chunks.back()[slot] = v;
         ++m_size;
     }
@@ -76,6 +79,7 @@ public:
     }
 
 private:
+    Q_NEVER_INLINE void addChunk() { m_chunks.push_back(std::make_unique_for_overwrite<T[]>(kChunk)); }
     std::vector<std::unique_ptr<T[]>> m_chunks;
     size_t m_size = 0;
 };

@@ -140,23 +140,34 @@ struct Value {
 private:
     void copyHeavy(const Value &o)
     {
+        if (!isHeavy()) [[likely]]
+            return;
         if (kind == Kind::Str)
             new (&s) QString(o.s);
-        else if (isSeq())
+        else
             new (&items) Items(o.items);
     }
     void moveHeavy(Value &&o) noexcept
     {
+        if (!isHeavy()) [[likely]]
+            return;
         if (kind == Kind::Str)
             new (&s) QString(std::move(o.s));
-        else if (isSeq())
+        else
             new (&items) Items(std::move(o.items));
     }
-    void destroyHeavy() noexcept
+    // Most values are scalars or objects: the test inlined, the destructors not.
+    bool isHeavy() const { return kind >= Kind::Str && kind <= Kind::Set; }
+    Q_ALWAYS_INLINE void destroyHeavy() noexcept
+    {
+        if (isHeavy()) [[unlikely]]
+            destroyHeavySlow();
+    }
+    Q_NEVER_INLINE void destroyHeavySlow() noexcept
     {
         if (kind == Kind::Str)
             s.~QString();
-        else if (isSeq())
+        else
             items.~Items();
     }
 };

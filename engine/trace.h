@@ -251,7 +251,7 @@ public:
     const_iterator begin() const { return {this, 0}; }
     const_iterator end() const { return {this, m_size}; }
 
-    void push_back(const Event &e)
+    Q_ALWAYS_INLINE void push_back(const Event &e)
     {
         const size_t j = m_size & (kChunk - 1);
         if (j == 0)
@@ -402,7 +402,7 @@ private:
 class Trace
 {
 public:
-    void add(const Event &e) { m_events.push_back(e); }
+    Q_ALWAYS_INLINE void add(const Event &e) { m_events.push_back(e); }
     const EventLog &events() const { return m_events; }
     size_t size() const { return m_events.size(); }
 
