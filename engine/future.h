@@ -76,6 +76,7 @@ public:
         }
         return n;
     }
+    const T &first() const { return m_first; } // T{} when empty
     template<typename F> void forEach(F &&f) const
     {
         if (empty())
@@ -140,6 +141,10 @@ public:
     // or a named future's (future steps, hang, await:false gather/shield); empty otherwise.
     QString name() const;
     void setName(const QString &n) { cold().name = n; }
+    // What running a handle of this future or task will touch first, asked for into the cache
+    // (a long ready batch runs things last touched long ago): a task's suspended coroutine
+    // frame, or what a done future's first callback wakes.
+    void prefetchRun() const;
     int id = -1; // index in Runtime::futures (every future and task)
     bool named = false;
     bool pyFuture = true; // _PyFuture (vs the C Future of gather's outer): only naming differs
@@ -222,6 +227,7 @@ public:
 
     // Unwind the suspended coroutine (never resumed again); runs no Python code.
     void destroyCoroutine();
+    void *resumeAddress() const { return m_resumeAt.address(); } // the suspended coroutine's frame
 
     int node;
     int nameNumber = 1;            // the k of "node#k" (1: plain "node")
@@ -274,6 +280,18 @@ private:
     ExcObj *m_sendExc = nullptr;
     Future *m_wokenBy = nullptr; // the future whose __wakeup called the running __step
 };
+
+inline void Future::prefetchRun() const
+{
+    if (kind == ObjKind::Task) {
+        if (const auto *p = static_cast<const char *>(static_cast<const Task *>(this)->resumeAddress())) {
+            for (int line = 0; line < 4; ++line) // the resume pointer, the promise, the awaiter
+                __builtin_prefetch(p + 64 * line);
+        }
+    } else if (const Object *t = m_callbacks.first().target) {
+        __builtin_prefetch(t);
+    }
+}
 
 // tasks._GatheringFuture
 class GatherFuture final : public Future

@@ -250,6 +250,9 @@ RunStatus Loop::runOnce()
         if (ntodo - i > 8) {
             __builtin_prefetch(m_ready[8]);
             __builtin_prefetch(m_ready[4]->cb.target);
+            const Object *next = m_ready[2]->cb.target;
+            if (next->kind == ObjKind::Future || next->kind == ObjKind::Task)
+                static_cast<const Future *>(next)->prefetchRun();
         }
         Handle *h = m_ready.front();
         m_ready.pop_front();
