@@ -4,6 +4,7 @@
 # one table of medians (engine: its run with the full trace recorded, as `run --stats` times it,
 # and the whole `asyncscope run` process with the outcome written, wall and user+sys CPU
 # seconds; CPython's asyncio through the reference oracle's `bench`, which times its run only;
+# the two interleaved run by run;
 # x run = CPython / engine run, x proc = CPython / engine process), then which targets are met.
 #
 #   bash bench/run.sh [--runs N] [--cpython-runs N] [--no-build] [--no-gui]
@@ -114,10 +115,12 @@ for g in "${graphs[@]}"; do
     name=$(basename "$g" .json)
     : >"$tmp/e"
     : >"$tmp/p"
-    for ((i = 0; i < runs; i++)); do engine_once "$g" >>"$tmp/e"; done
-    if [ "$have_py" = 1 ]; then
-        for ((i = 0; i < cpy_runs; i++)); do cpython_once "$g" >>"$tmp/p"; done
-    fi
+    # Interleaved, ours then CPython's, run by run: this VM's speed drifts within minutes, and
+    # both sides of a ratio should see the same drift.
+    for ((i = 0; i < runs || (have_py == 1 && i < cpy_runs); i++)); do
+        [ "$i" -lt "$runs" ] && engine_once "$g" >>"$tmp/e"
+        [ "$have_py" = 1 ] && [ "$i" -lt "$cpy_runs" ] && cpython_once "$g" >>"$tmp/p"
+    done
     ew=$(awk '{ print $1 }' "$tmp/e" | median)
     em=$(awk '{ print $2 }' "$tmp/e" | median)
     ec=$(awk '{ print $3 }' "$tmp/e" | median)

@@ -12,18 +12,12 @@ constexpr size_t kMaxStep = size_t(64) << 20; // blocks stop doubling here
 // Populated ahead a window at a time, one window beyond the one being filled: a run's peak RSS
 // grows by at most that. A block smaller than four windows is populated whole when it is made.
 constexpr uintptr_t kWindow = uintptr_t(512) << 10;
-constexpr size_t kHugePage = size_t(2) << 20;
-constexpr size_t kHugeFrom = size_t(16) << 20;
 } // namespace
 
 BlockArena::~BlockArena()
 {
-    for (const auto &[p, size] : m_blocks) {
-        if (size >= kHugeFrom)
-            ::operator delete(p, std::align_val_t(kHugePage));
-        else
-            ::operator delete(p);
-    }
+    for (void *p : m_blocks)
+        ::operator delete(p);
 }
 
 void BlockArena::advanceHorizon()
@@ -43,10 +37,8 @@ void BlockArena::refill(size_t atLeast)
     const size_t size = std::max(m_next, atLeast);
     m_next = std::min(m_next * 2, kMaxStep);
     m_blocks.reserve(m_blocks.size() + 1); // before the block: nothing leaks if this throws
-    void *p = size >= kHugeFrom ? ::operator new(size, std::align_val_t(kHugePage)) : ::operator new(size);
-    m_blocks.emplace_back(p, size);
-    if (size >= kHugeFrom)
-        adviseHugePages(p, size);
+    void *p = ::operator new(size);
+    m_blocks.push_back(p);
     m_cur = reinterpret_cast<uintptr_t>(p);
     m_blockEnd = m_cur + size;
     if (size < 4 * kWindow) {

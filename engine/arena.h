@@ -46,11 +46,11 @@ private:
     void advanceHorizon();
 
     uintptr_t m_cur = 0;
-    uintptr_t m_end = 0;                             // allocate() gives out memory up to here: the block's end, or the
-                                                     // end of the window being filled (refill() then moves it on)
-    uintptr_t m_blockEnd = 0;                        // the current block's end
-    size_t m_next = size_t(1) << 16;                 // blocks grow from 64 KiB (a small run stays small)
-    std::vector<std::pair<void *, size_t>> m_blocks; // and their sizes
+    uintptr_t m_end = 0;             // allocate() gives out memory up to here: the block's end, or the
+                                     // end of the window being filled (refill() then moves it on)
+    uintptr_t m_blockEnd = 0;        // the current block's end
+    size_t m_next = size_t(1) << 16; // blocks grow from 64 KiB (a small run stays small)
+    std::vector<void *> m_blocks;
 };
 
 namespace detail {

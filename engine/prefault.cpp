@@ -125,12 +125,6 @@ bool prefaultWait()
     return Prefaulter::instance().wait();
 }
 
-void adviseHugePages(void *p, size_t n)
-{
-    if (!qEnvironmentVariableIsSet("ASYNCSCOPE_NO_HUGEPAGES"))
-        madvise(p, n, MADV_HUGEPAGE);
-}
-
 void prefaultHeapGrowth()
 {
     static std::atomic<uintptr_t> seen{0};
@@ -138,30 +132,12 @@ void prefaultHeapGrowth()
     uintptr_t last = seen.load(std::memory_order_relaxed);
     if (brk == last || !seen.compare_exchange_strong(last, brk, std::memory_order_relaxed))
         return;
-    static uintptr_t first = 0; // the break at the first call (the loop thread's only)
-    if (last != 0 && brk > last) {
-        // A heap grown past 32 MiB (a fan-out's task bodies) goes on in 4 MiB steps of huge
-        // pages: a small run's heap stays as it was.
-        constexpr uintptr_t kBig = uintptr_t(32) << 20;
-        constexpr uintptr_t kHuge = uintptr_t(2) << 20;
-        if (brk - first > kBig) {
-            static const bool once = [] { return mallopt(M_TOP_PAD, 4 << 20) == 1; }();
-            Q_UNUSED(once);
-            const uintptr_t from = (last + kHuge - 1) & ~(kHuge - 1);
-            const uintptr_t to = brk & ~(kHuge - 1);
-            if (to > from)
-                adviseHugePages(reinterpret_cast<void *>(from), size_t(to - from));
-        }
+    if (last != 0 && brk > last)
         prefault(reinterpret_cast<void *>(last), size_t(brk - last));
-    } else {
-        first = brk;
+    else
         Prefaulter::instance(); // the first call: M_TOP_PAD from now on
-    }
 }
 #else
-void adviseHugePages(void *, size_t)
-{
-}
 void prefaultHeapGrowth()
 {
 }

@@ -17,11 +17,6 @@ void prefault(void *p, size_t n);
 // program break). The heap then grows by at least 1 MiB at a time (M_TOP_PAD), so that there
 // is something ahead to populate.
 void prefaultHeapGrowth();
-// Asks for [p, p + n) to be backed by huge pages (2 MiB: one fault, not 512) where the kernel
-// does so on request (transparent_hugepage "madvise"); p should be 2 MiB aligned. Arena blocks
-// of 16 MiB and more, and the C heap past 32 MiB, ask for them (not when ASYNCSCOPE_NO_HUGEPAGES
-// is set): a fan-out of 100,000 tasks then takes 30% fewer page faults.
-void adviseHugePages(void *p, size_t n);
 // Waits until every range asked for so far is done (tests). False when prefault() does nothing.
 bool prefaultWait();
 
