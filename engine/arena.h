@@ -87,7 +87,7 @@ public:
         if (c < kClasses) {
             try {
                 lists()[c].push_back(p);
-            } catch (...) { // the frame stays in the arena, unused
+            } catch (...) { // the block stays in the arena, unused
             }
             return;
         }
@@ -97,7 +97,7 @@ public:
 
 private:
     struct Lists {
-        BlockArena arena; // the frames of the size classes, free or in use
+        BlockArena arena; // the blocks of the size classes, free or in use
         std::vector<void *> v[kClasses];
         std::vector<void *> &operator[](size_t i) { return v[i]; }
     };

@@ -270,10 +270,10 @@ private:
     Object *m_o = nullptr;
 };
 
-// A Python exception instance: type, message, group members, and what its traceback keeps alive.
 // An exception passes a few frames: kept inline, no allocation.
 using Traceback = QVarLengthArray<Frame *, 8>;
 
+// A Python exception instance: type, message, group members, and what its traceback keeps alive.
 struct ExcObj final : Object {
     ExcObj()
         : Object(ObjKind::Exception)
@@ -324,11 +324,11 @@ private:
     std::unique_ptr<std::vector<char>> m_more;
 };
 
-// A Python frame: a node coroutine's locals, or the state of an asyncio library coroutine
-// (wait_for, wait, ...), plus the temporaries its current statement holds.
 // A frame's locals and evaluation stack: made and dropped with every call, so from SmallPool.
 using ValueVec = std::vector<Value, PoolAllocator<Value>>;
 
+// A Python frame: a node coroutine's locals, or the state of an asyncio library coroutine
+// (wait_for, wait, ...), plus the temporaries its current statement holds.
 struct Frame final : Object {
     Frame()
         : Object(ObjKind::Frame)
