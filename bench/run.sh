@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Engine vs CPython on the benchmark graphs: builds the release preset, runs every graph of
 # ../shared/bench plus a generated 1,000,000-task fan-out and a 100,000-node graph, and prints
-# one table of medians (engine: its run with the full trace recorded, as `run --stats` times it,
-# and the whole `asyncscope run` process with the outcome written, wall and user+sys CPU
-# seconds; CPython's asyncio through the reference oracle's `bench`, which times its run only;
-# the two interleaved run by run;
+# one table of medians (engine: its run with the full trace recorded, as `run --stats` times it:
+# entry = until the entry task's run_until_complete returned, the part the oracle's `bench` times
+# on CPython; run = that plus the final collection and shutdown; and the whole `asyncscope run`
+# process with the outcome written, wall and user+sys CPU seconds; CPython's asyncio through the
+# reference oracle's `bench`; the two interleaved run by run; x entry = CPython / engine entry,
 # x run = CPython / engine run, x proc = CPython / engine process), then which targets are met.
 #
 #   bash bench/run.sh [--runs N] [--cpython-runs N] [--no-build] [--no-gui]
@@ -88,17 +89,18 @@ graphs+=("$tmp/fanout-1m.json" "$tmp/nodes-100k.json")
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'; }
 
-# one engine run: prints "wall_s rss_kb cpu_s tasks events run_s" (run_s: the engine's own timing
-# of its run, trace recorded, from `--stats`: what the oracle's wall_s times on CPython's side)
+# one engine run: prints "wall_s rss_kb cpu_s tasks events run_s entry_s" (the engine's own
+# timings, trace recorded, from `--stats`; entry_s is what the oracle's wall_s times on CPython)
 engine_once() {
     local g=$1
     /usr/bin/time -f "%e %M %U %S" -o "$tmp/time" "$engine" run "$g" --outcome "$tmp/outcome.json" --stats 2>"$tmp/stats"
-    local tasks events run
+    local tasks events run entry
     tasks=$(sed -n 's/.*"tasks": *\([0-9]*\).*/\1/p' "$tmp/stats" | tail -1)
     events=$(sed -n 's/.*"events": *\([0-9]*\).*/\1/p' "$tmp/stats" | tail -1)
     run=$(sed -n 's/.*"run_s": *\([0-9.e-]*\).*/\1/p' "$tmp/stats" | tail -1)
+    entry=$(sed -n 's/.*"entry_s": *\([0-9.e-]*\).*/\1/p' "$tmp/stats" | tail -1)
     read -r wall rss usr sys <"$tmp/time"
-    echo "$wall $rss $(awk -v u="$usr" -v s="$sys" 'BEGIN { print u + s }') ${tasks:-0} ${events:-0} ${run:-0}"
+    echo "$wall $rss $(awk -v u="$usr" -v s="$sys" 'BEGIN { print u + s }') ${tasks:-0} ${events:-0} ${run:-0} ${entry:-0}"
 }
 # one CPython run: prints "wall_s rss_kb" (wall: the oracle's own timing of the run)
 cpython_once() {
@@ -107,9 +109,9 @@ cpython_once() {
     echo "$(echo "$out" | sed -n 's/.*"wall_s": *\([0-9.e-]*\).*/\1/p') $(cat "$tmp/ptime")"
 }
 
-printf '%-16s %9s %9s | %8s %8s %8s | %9s %7s %7s | %7s %6s | %10s %9s\n' graph tasks events \
-    "run s" "proc s" "cpu s" "CPython s" "x run" "x proc" "eng MB" "py MB" "bytes/task" "events/s"
-printf '%s\n' "------------------------------------------------------------------------------------------------------------------------"
+printf '%-16s %9s %9s | %8s %8s %8s %8s | %9s %7s %7s %7s | %7s %6s | %10s %9s\n' graph tasks events \
+    "entry s" "run s" "proc s" "cpu s" "CPython s" "x entry" "x run" "x proc" "eng MB" "py MB" "bytes/task" "events/s"
+printf '%s\n' "-----------------------------------------------------------------------------------------------------------------------------------------"
 : >"$tmp/targets"
 for g in "${graphs[@]}"; do
     name=$(basename "$g" .json)
@@ -127,29 +129,31 @@ for g in "${graphs[@]}"; do
     tasks=$(awk '{ print $4 }' "$tmp/e" | tail -1)
     events=$(awk '{ print $5 }' "$tmp/e" | tail -1)
     er=$(awk '{ print $6 }' "$tmp/e" | median)
+    en=$(awk '{ print $7 }' "$tmp/e" | median)
     pw=$(awk '$1 != "-" { print $1 }' "$tmp/p" | median)
     pm=$(awk '$2 != "-" { print $2 }' "$tmp/p" | median)
-    awk -v n="$name" -v t="$tasks" -v ev="$events" -v ew="$ew" -v ec="$ec" -v er="$er" -v pw="$pw" -v em="$em" -v pm="$pm" \
+    awk -v n="$name" -v t="$tasks" -v ev="$events" -v ew="$ew" -v ec="$ec" -v er="$er" -v en="$en" -v pw="$pw" -v em="$em" -v pm="$pm" \
         -v targets="$tmp/targets" 'BEGIN {
+        xentry = (pw != "-" && en > 0) ? sprintf("%.1fx", pw / en) : "-"
         xrun = (pw != "-" && er > 0) ? sprintf("%.1fx", pw / er) : "-"
         xproc = (pw != "-" && ew > 0) ? sprintf("%.1fx", pw / ew) : "-"
         pmb = (pm != "-") ? sprintf("%.0f", pm / 1024) : "-"
         pws = (pw != "-") ? sprintf("%.3f", pw) : "-"
         bpt = (t > 0) ? sprintf("%.0f", em * 1024 / t) : "-"
         eps = (er > 0) ? sprintf("%.2fM", ev / er / 1e6) : "-"
-        printf "%-16s %9d %9d | %8.3f %8.3f %8.3f | %9s %7s %7s | %7.0f %6s | %10s %9s\n", n, t, ev, er, ew, ec, pws, xrun, xproc, em / 1024, pmb, bpt, eps
+        printf "%-16s %9d %9d | %8.3f %8.3f %8.3f %8.3f | %9s %7s %7s %7s | %7.0f %6s | %10s %9s\n", n, t, ev, en, er, ew, ec, pws, xentry, xrun, xproc, em / 1024, pmb, bpt, eps
         if (n == "fanout-100k" || n == "churn-timeouts" || n == "deep-chain") {
             if (pw != "-") {
-                printf "%-16s 10x faster than CPython (run):  %s (%s)\n", n, (pw / er >= 10 ? "met" : "NOT met"), xrun >> targets
-                printf "%-16s peak RSS <= CPython:            %s (%.0f vs %s MB)\n", n, (em <= pm ? "met" : "NOT met"), em / 1024, pmb >> targets
+                printf "%-16s 10x faster than CPython (entry): %s (%s)\n", n, (en > 0 && pw / en >= 10 ? "met" : "NOT met"), xentry >> targets
+                printf "%-16s peak RSS <= CPython:             %s (%.0f vs %s MB)\n", n, (em <= pm ? "met" : "NOT met"), em / 1024, pmb >> targets
             }
         }
         if (n == "fanout-1m")
-            printf "%-16s headless in <= 10 s:            %s (%.2f s)\n", n, (ew <= 10 ? "met" : "NOT met"), ew >> targets
+            printf "%-16s headless in <= 10 s:             %s (%.2f s)\n", n, (ew <= 10 ? "met" : "NOT met"), ew >> targets
     }'
 done
 echo
-echo "targets (issue 6; run = the engine's run with the trace recorded, as the oracle times CPython's; proc = the whole process: start, load, run, outcome written, exit):"
+echo "targets (issue 6; entry = the engine's run with the trace recorded until the entry task's run_until_complete returned, the part the oracle times on CPython; run = that plus the final collection and shutdown; proc = the whole process: start, load, run, outcome written, exit):"
 sed 's/^/  /' "$tmp/targets"
 
 if [ "$gui" = 1 ]; then

@@ -98,6 +98,11 @@ public:
     // Reads the graph's "injections" list (graph.source) as a script; error names the place.
     static std::optional<std::vector<Injection>> scriptFromGraph(const Graph &g, QString *error);
 
+    // Nanoseconds from the engine's construction until the entry task's run_until_complete
+    // returned, before the collection and shutdown after it: the part of a run the oracle's
+    // `bench` times on CPython (-1 until then).
+    qint64 entryNanoseconds() const { return m_entryNs; }
+
 Q_SIGNALS:
     void finished();
     void progressed();
@@ -133,6 +138,8 @@ private:
     bool m_reclaim = false;
     size_t m_reclaimEvery = 0;
     size_t m_reclaimAfter = 0; // what survived the last reclaim
+    QElapsedTimer m_sinceMade;
+    qint64 m_entryNs = -1;
     bool m_realTime = false;
     double m_speed = 1.0;
     double m_virtualBase = 0;

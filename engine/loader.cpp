@@ -151,25 +151,20 @@ class JInterner
 public:
     static constexpr qsizetype kMaxLength = 32;
 
-    // The string of these bytes (ASCII, no escapes), shared with earlier ones of the same text.
+    // The string of these bytes (ASCII, no escapes), shared with the last one of the same text
+    // that hashed to its slot. One slot per hash, a newcomer taking it: a document's keys and
+    // ops recur every few values and stay, while its ids (each seen once or twice) come and go
+    // without filling the table for good (100,000 node ids before the first "ui" key would).
     QString get(const char *p, qsizetype n)
     {
         quint32 h = 2166136261u;
         for (qsizetype k = 0; k < n; ++k)
             h = (h ^ static_cast<unsigned char>(p[k])) * 16777619u;
-        for (quint32 slot = h & (kSlots - 1);; slot = (slot + 1) & (kSlots - 1)) {
-            Entry &e = m_slots[slot];
-            if (!e.bytes) {
-                QString s = QString::fromLatin1(p, n);
-                if (m_used < kSlots / 4 * 3) {
-                    e = {p, n, s};
-                    ++m_used;
-                }
-                return s;
-            }
-            if (e.length == n && std::memcmp(e.bytes, p, size_t(n)) == 0)
-                return e.text;
-        }
+        Entry &e = m_slots[h & (kSlots - 1)];
+        if (e.bytes && e.length == n && std::memcmp(e.bytes, p, size_t(n)) == 0)
+            return e.text;
+        e = {p, n, QString::fromLatin1(p, n)};
+        return e.text;
     }
 
 private:
@@ -180,7 +175,6 @@ private:
         QString text;
     };
     std::vector<Entry> m_slots = std::vector<Entry>(kSlots);
-    quint32 m_used = 0;
 };
 
 const JValue &noneValue()

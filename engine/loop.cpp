@@ -11,9 +11,9 @@ constexpr size_t kMinScheduledTimerHandles = 100;
 constexpr double kMinCancelledTimerHandlesFraction = 0.5;
 
 // heapq compares TimerHandles with __lt__ on the deadline only.
-inline bool lessThan(const Handle *a, const Handle *b)
+inline bool lessThan(const TimerEntry &a, const TimerEntry &b)
 {
-    return a->when < b->when;
+    return a.when < b.when;
 }
 } // namespace
 
@@ -118,17 +118,21 @@ void Loop::rescheduleTimer(Handle *h, double when)
     if (!h || h->cancelled || !h->scheduled)
         return;
     h->when = when;
+    for (TimerEntry &e : m_heap) {
+        if (e.h == h)
+            e.when = when;
+    }
     heapify();
     m_trace.add({m_now, m_iteration, when, h->seq, -1, EventKind::TimerArmed, 1});
 }
 
 // heapq._siftdown / _siftup, as CPython implements them (the C accelerator is the same algorithm).
-static void siftDown(std::vector<Handle *> &heap, size_t startpos, size_t pos)
+static void siftDown(std::vector<TimerEntry> &heap, size_t startpos, size_t pos)
 {
-    Handle *newitem = heap[pos];
+    const TimerEntry newitem = heap[pos];
     while (pos > startpos) {
         size_t parentpos = (pos - 1) >> 1;
-        Handle *parent = heap[parentpos];
+        const TimerEntry parent = heap[parentpos];
         if (lessThan(newitem, parent)) {
             heap[pos] = parent;
             pos = parentpos;
@@ -139,11 +143,11 @@ static void siftDown(std::vector<Handle *> &heap, size_t startpos, size_t pos)
     heap[pos] = newitem;
 }
 
-static void siftUp(std::vector<Handle *> &heap, size_t pos)
+static void siftUp(std::vector<TimerEntry> &heap, size_t pos)
 {
     const size_t endpos = heap.size();
     const size_t startpos = pos;
-    Handle *newitem = heap[pos];
+    const TimerEntry newitem = heap[pos];
     size_t childpos = 2 * pos + 1;
     while (childpos < endpos) {
         size_t rightpos = childpos + 1;
@@ -159,21 +163,21 @@ static void siftUp(std::vector<Handle *> &heap, size_t pos)
 
 void Loop::heapPush(Handle *h)
 {
-    m_heap.push_back(h);
+    m_heap.push_back({h->when, h});
     siftDown(m_heap, 0, m_heap.size() - 1);
 }
 
 Handle *Loop::heapPop()
 {
-    Handle *last = m_heap.back();
+    const TimerEntry last = m_heap.back();
     m_heap.pop_back();
     if (!m_heap.empty()) {
-        Handle *ret = m_heap[0];
+        Handle *ret = m_heap[0].h;
         m_heap[0] = last;
         siftUp(m_heap, 0);
         return ret;
     }
-    return last;
+    return last.h;
 }
 
 void Loop::heapify()
@@ -191,23 +195,24 @@ RunStatus Loop::runOnce()
     const size_t schedCount = m_heap.size();
     if (schedCount > kMinScheduledTimerHandles
         && double(m_timerCancelledCount) / double(schedCount) > kMinCancelledTimerHandlesFraction) {
-        std::vector<Handle *> kept;
+        std::vector<TimerEntry> kept;
         kept.reserve(schedCount);
-        for (Handle *h : m_heap) {
+        for (const TimerEntry &e : m_heap) {
+            Handle *h = e.h;
             if (h->cancelled) {
                 h->scheduled = false;
                 h->queued = false;
                 if (!h->pinned)
                     recycle(h);
             } else {
-                kept.push_back(h);
+                kept.push_back(e);
             }
         }
         m_heap = std::move(kept);
         heapify();
         m_timerCancelledCount = 0;
     } else {
-        while (!m_heap.empty() && m_heap[0]->cancelled) {
+        while (!m_heap.empty() && m_heap[0].h->cancelled) {
             --m_timerCancelledCount;
             Handle *h = heapPop();
             h->scheduled = false;
@@ -221,7 +226,7 @@ RunStatus Loop::runOnce()
     if (!m_ready.empty() || m_stopping)
         timeout = 0.0;
     else if (!m_heap.empty())
-        timeout = std::min(std::max(0.0, m_heap[0]->when - m_now), kMaximumSelectTimeout);
+        timeout = std::min(std::max(0.0, m_heap[0].when - m_now), kMaximumSelectTimeout);
 
     if (!timeout)
         return RunStatus::Deadlock;
@@ -234,10 +239,9 @@ RunStatus Loop::runOnce()
     ++m_iteration;
     const double endTime = m_now + kClockResolution;
     while (!m_heap.empty()) {
-        Handle *h = m_heap[0];
-        if (h->when >= endTime)
+        if (m_heap[0].when >= endTime)
             break;
-        heapPop();
+        Handle *h = heapPop();
         h->scheduled = false;
         if (!h->cancelled)
             m_trace.add({m_now, m_iteration, h->when, h->seq, -1, EventKind::TimerFired, 0});

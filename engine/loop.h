@@ -67,6 +67,13 @@ private:
     std::unique_ptr<Value> m_val;
 };
 
+// An entry of the timer heap: the deadline beside the handle, so that sifting compares
+// entries of one array and does not visit 100,000 handles scattered over the arena.
+struct TimerEntry {
+    double when;
+    Handle *h;
+};
+
 // Anything a handle can run.
 class Listener : public Object
 {
@@ -197,8 +204,8 @@ public:
     {
         if (!m_ready.empty() || m_stopping || m_heap.empty())
             return std::nullopt;
-        if (!m_heap[0]->cancelled)
-            return m_heap[0]->when;
+        if (!m_heap[0].h->cancelled)
+            return m_heap[0].when;
         return earliestLive();
     }
 
@@ -207,7 +214,7 @@ public:
     Handle *currentHandle() const { return m_currentHandle; }
 
     const std::deque<Handle *> &ready() const { return m_ready; }
-    const std::vector<Handle *> &timers() const { return m_heap; }
+    const std::vector<TimerEntry> &timers() const { return m_heap; }
     Trace &trace() { return m_trace; }
     const Trace &trace() const { return m_trace; }
 
@@ -220,9 +227,9 @@ private:
     std::optional<double> earliestLive() const
     {
         std::optional<double> best;
-        for (Handle *h : m_heap) {
-            if (!h->cancelled && (!best || h->when < *best))
-                best = h->when;
+        for (const TimerEntry &e : m_heap) {
+            if (!e.h->cancelled && (!best || e.when < *best))
+                best = e.when;
         }
         return best;
     }
@@ -247,7 +254,7 @@ private:
     int m_timerCancelledCount = 0;
     qint32 m_timerSeq = 0;
     std::deque<Handle *> m_ready;
-    std::vector<Handle *> m_heap;
+    std::vector<TimerEntry> m_heap;
     Task *m_current = nullptr;
     Handle *m_currentHandle = nullptr;
     Trace m_trace;

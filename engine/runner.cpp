@@ -474,6 +474,7 @@ Engine::Engine(std::shared_ptr<const Graph> graph, QObject *parent)
     : QObject(parent)
     , m_rt(std::make_unique<Runtime>(std::move(graph)))
 {
+    m_sinceMade.start();
 }
 
 Engine::~Engine() = default;
@@ -545,6 +546,7 @@ void Engine::maybeReclaim()
 
 void Engine::endOfEntry()
 {
+    m_entryNs = m_sinceMade.nsecsElapsed();
     Runtime &rt = *m_rt;
     m_endTime = rt.loop().time();
     if (rt.mainTask->done()) {
@@ -942,6 +944,7 @@ bool runAndWrite(const Graph &graph, QIODevice &out, FileRunResult::Stats *stats
     engine->writeOutcome(w);
     if (stats) {
         stats->runSeconds = double(ran) * 1e-9;
+        stats->entrySeconds = double(std::max<qint64>(0, engine->entryNanoseconds())) * 1e-9;
         stats->writeSeconds = double(clock.nsecsElapsed() - ran) * 1e-9;
         stats->tasks = engine->runtime().tasks.size();
         stats->events = engine->runtime().loop().trace().size();

@@ -31,6 +31,8 @@ struct FileRunResult {
     struct Stats {
         double loadSeconds = 0;
         double runSeconds = 0;   // begin to the end of shutdown (the whole trace recorded)
+        double entrySeconds = 0; // begin to the end of the entry's run_until_complete (what the
+                                 // oracle's bench times on CPython: no final collection, no shutdown)
         double writeSeconds = 0; // the outcome streamed to the device
         size_t tasks = 0;
         size_t events = 0; // trace events recorded

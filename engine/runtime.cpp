@@ -233,8 +233,8 @@ void Runtime::markRoots(Tracer &tr, bool endOfEntry)
     }
     for (Handle *h : m_loop.ready())
         tr.visit(h);
-    for (Handle *h : m_loop.timers())
-        tr.visit(h);
+    for (const TimerEntry &e : m_loop.timers())
+        tr.visit(e.h);
     tr.visit(m_loop.currentHandle());
     tr.visit(m_loop.currentTask());
     if (mainIsRoot && !endOfEntry)
