@@ -488,6 +488,8 @@ void MainWindow::createMenus()
     exportMenu->addActions({m_exportPerfettoAction, m_exportPythonAction, m_exportOutcomeAction});
     file->addSeparator();
     file->addAction(m_quitAction);
+    m_settingsWriter.setMaxThreadCount(1);
+    m_recentFiles = QSettings().value(kRecentKey).toStringList();
     rebuildRecentMenu();
     rebuildExamplesMenu();
 
@@ -918,20 +920,31 @@ void MainWindow::showError(const QString &title, const QString &text)
 
 void MainWindow::addRecentFile(const QString &path)
 {
-    QSettings settings;
-    QStringList files = settings.value(kRecentKey).toStringList();
+    QStringList files = m_recentFiles;
     files.removeAll(path);
     files.prepend(path);
     while (files.size() > kMaxRecentFiles)
         files.removeLast();
-    settings.setValue(kRecentKey, files);
+    setRecentFiles(files);
+}
+
+void MainWindow::setRecentFiles(const QStringList &files)
+{
+    m_recentFiles = files;
+    m_settingsWriter.start([files] {
+        QSettings settings;
+        if (files.isEmpty())
+            settings.remove(kRecentKey);
+        else
+            settings.setValue(kRecentKey, files);
+    });
     rebuildRecentMenu();
 }
 
 void MainWindow::rebuildRecentMenu()
 {
     m_recentMenu->clear();
-    const QStringList files = QSettings().value(kRecentKey).toStringList();
+    const QStringList files = m_recentFiles;
     int n = 0;
     for (const QString &path : files) {
         ++n;
@@ -941,11 +954,9 @@ void MainWindow::rebuildRecentMenu()
         a->setToolTip(a->statusTip());
         connect(a, &QAction::triggered, this, [this, path] {
             if (!QFileInfo::exists(path)) {
-                QSettings settings;
-                QStringList left = settings.value(kRecentKey).toStringList();
+                QStringList left = m_recentFiles;
                 left.removeAll(path);
-                settings.setValue(kRecentKey, left);
-                rebuildRecentMenu();
+                setRecentFiles(left);
             }
             openPath(path);
         });
@@ -955,10 +966,7 @@ void MainWindow::rebuildRecentMenu()
         return;
     }
     m_recentMenu->addSeparator();
-    m_recentMenu->addAction(tr("&Clear List"), this, [this] {
-        QSettings().remove(kRecentKey);
-        rebuildRecentMenu();
-    });
+    m_recentMenu->addAction(tr("&Clear List"), this, [this] { setRecentFiles({}); });
 }
 
 void MainWindow::rebuildExamplesMenu()

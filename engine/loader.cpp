@@ -28,6 +28,7 @@
 #include <exception>
 #include <limits>
 #include <new>
+#include <optional>
 #include <set>
 #include <system_error>
 #include <thread>
@@ -1880,23 +1881,22 @@ void attachSources(Graph &g, QJsonObject source)
 // document: Qt's own parser over the text (it fills the containers directly, where building
 // them key by key copies every key twice), which gives the same object as the tree does for
 // everything our reader accepts but NaN and Infinity (then it fails, and the tree is used);
-// and on a second thread, while the first validates and builds the model, which needs none
-// of it. Neither changes the text or the tree meanwhile.
+// and on a second thread from the start, while the first reads, validates and builds the
+// model, none of which needs it. Neither changes the text meanwhile.
 class SourceJob
 {
 public:
     static constexpr qsizetype kBigFrom = 256 * 1024; // bytes of JSON
 
-    SourceJob(const QByteArray &json, const JValue &root)
+    explicit SourceJob(const QByteArray &json)
         : m_json(json)
-        , m_root(root)
     {
         if (json.size() < kBigFrom)
             return;
         try {
             m_thread = std::thread([this] {
                 try {
-                    m_source = build();
+                    m_parsed = parse();
                 } catch (const std::bad_alloc &) {
                     m_failed = true;
                 }
@@ -1912,32 +1912,36 @@ public:
     }
     Q_DISABLE_COPY_MOVE(SourceJob)
 
-    QJsonObject take()
+    // root: the tree of the same text, which our reader accepted
+    QJsonObject take(const JValue &root)
     {
-        if (!m_thread.joinable())
-            return build();
-        m_thread.join();
-        if (m_failed)
-            throw std::bad_alloc();
-        return std::move(m_source);
+        if (m_thread.joinable()) {
+            m_thread.join();
+            if (m_failed)
+                throw std::bad_alloc();
+        } else {
+            m_parsed = parse();
+        }
+        if (m_parsed)
+            return std::move(*m_parsed);
+        return toQJson(root).toObject();
     }
 
 private:
-    QJsonObject build() const
+    std::optional<QJsonObject> parse() const
     {
-        if (m_json.size() >= kBigFrom) {
-            QJsonParseError error;
-            const QJsonDocument doc = QJsonDocument::fromJson(m_json, &error);
-            if (error.error == QJsonParseError::NoError && doc.isObject())
-                return doc.object();
-        }
-        return toQJson(m_root).toObject();
+        if (m_json.size() < kBigFrom)
+            return std::nullopt;
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(m_json, &error);
+        if (error.error != QJsonParseError::NoError || !doc.isObject())
+            return std::nullopt;
+        return doc.object();
     }
 
     const QByteArray &m_json;
-    const JValue &m_root;
     std::thread m_thread;
-    QJsonObject m_source;
+    std::optional<QJsonObject> m_parsed;
     bool m_failed = false;
 };
 
@@ -1965,11 +1969,11 @@ template<typename Done> QString readValidated(const QByteArray &json, Done &&don
             // Python's json rejects it too ("Unexpected UTF-8 BOM").
             return u"invalid JSON at offset 0: unexpected UTF-8 byte order mark"_s;
         }
+        SourceJob source(json);
         JValue root;
         JsonReader reader(json);
         if (!reader.read(root))
             return jsonError(json, reader);
-        SourceJob source(json, root);
         Validator(root).run();
         done(root, source);
     } catch (const Invalid &invalid) {
@@ -1989,7 +1993,7 @@ LoadResult loadGraph(const QByteArray &json)
     LoadResult result;
     result.error = readValidated(json, [&result](const JValue &root, SourceJob &source) {
         Graph graph = Builder(root).build();
-        attachSources(graph, source.take());
+        attachSources(graph, source.take(root));
         result.graph = std::make_shared<const Graph>(std::move(graph));
     });
     if (!result.error.isEmpty())
@@ -2000,9 +2004,16 @@ LoadResult loadGraph(const QByteArray &json)
 SourceResult loadGraphSource(const QByteArray &json)
 {
     SourceResult result;
-    result.error = readValidated(json, [&result](const JValue &, SourceJob &source) { result.source = source.take(); });
-    if (!result.error.isEmpty())
+    result.error = readValidated(json, [&result](const JValue &root, SourceJob &source) {
+        result.keys.reserve(root.size());
+        for (qsizetype k = 0; k < root.size(); ++k) // a repeated key: once, where it came first
+            result.keys.append(root.keyAt(k));
+        result.source = source.take(root);
+    });
+    if (!result.error.isEmpty()) {
         result.source = QJsonObject();
+        result.keys.clear();
+    }
     return result;
 }
 

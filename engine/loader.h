@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 
@@ -25,6 +26,7 @@ LoadResult loadGraph(const QByteArray &json);
 // error loadGraph would give. For editors, which keep the JSON and compile when they run.
 struct SourceResult {
     QJsonObject source;
+    QStringList keys; // its top-level keys in file order (QJsonObject forgets it)
     QString error;
 };
 SourceResult loadGraphSource(const QByteArray &json);

@@ -24,6 +24,7 @@
 #include <QGraphicsScene>
 #include <QJsonArray>
 #include <QLabel>
+#include <QMenu>
 #include <QMimeData>
 #include <QProcess>
 #include <QSettings>
@@ -586,11 +587,15 @@ private Q_SLOTS:
         QVERIFY(!a.isEmpty());
         QCOMPARE(readAll(second), a);
 
-        // Recent files remember both, newest first.
-        const QStringList recent = QSettings().value(u"recentFiles"_s).toStringList();
-        QVERIFY(recent.size() >= 2);
-        QCOMPARE(recent.at(0), QFileInfo(second).absoluteFilePath());
-        QCOMPARE(recent.at(1), QFileInfo(first).absoluteFilePath());
+        // Recent files remember both, newest first: in the menu at once, in the settings once
+        // their writer thread got there.
+        const QList<QAction *> items = w.findChild<QMenu *>(u"recentMenu"_s)->actions();
+        QVERIFY(items.size() >= 2);
+        QCOMPARE(items.at(0)->statusTip(), QDir::toNativeSeparators(QFileInfo(second).absoluteFilePath()));
+        QCOMPARE(items.at(1)->statusTip(), QDir::toNativeSeparators(QFileInfo(first).absoluteFilePath()));
+        const auto recent = [] { return QSettings().value(u"recentFiles"_s).toStringList(); };
+        QTRY_COMPARE(recent().value(0), QFileInfo(second).absoluteFilePath());
+        QCOMPARE(recent().value(1), QFileInfo(first).absoluteFilePath());
     }
 
     void unsavedChangesPrompt_data()

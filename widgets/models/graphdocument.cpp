@@ -3,7 +3,6 @@
 // snapshot costs a few reference counts), and the canonical text the document saves.
 #include "graphdocument.h"
 
-#include "besidethread.h"
 #include "loader.h"
 
 #include <QCborValue>
@@ -30,7 +29,6 @@ namespace {
 
 constexpr qsizetype kLineWidth = 100;                     // containers that fit on one line are written on one
 constexpr qsizetype kMaxFileBytes = 64 * 1024 * 1024 + 1; // the loader refuses more anyway
-constexpr qsizetype kKeysThreadFrom = 256 * 1024;         // bytes of JSON
 constexpr double kPasteOffsetDefault = 30;
 
 // ---------------------------------------------------------------------------------------------
@@ -413,41 +411,6 @@ private:
     qsizetype m_width;
 };
 
-// The top-level keys of a (valid) JSON text in file order: QJsonObject forgets it.
-QStringList topLevelKeys(const QByteArray &json)
-{
-    QStringList keys;
-    int depth = 0;
-    bool expectKey = false;
-    for (qsizetype i = 0; i < json.size(); ++i) {
-        const char c = json[i];
-        if (c == '"') {
-            const qsizetype start = i;
-            for (++i; i < json.size() && json[i] != '"'; ++i) {
-                if (json[i] == '\\')
-                    ++i;
-            }
-            if (depth == 1 && expectKey) {
-                QByteArray token = "[";
-                token += json.mid(start, i - start + 1);
-                token += ']';
-                const QJsonArray a = QJsonDocument::fromJson(token).array();
-                if (!a.isEmpty() && !keys.contains(a.at(0).toString()))
-                    keys.append(a.at(0).toString());
-                expectKey = false;
-            }
-        } else if (c == '{' || c == '[') {
-            ++depth;
-            expectKey = c == '{' && depth == 1;
-        } else if (c == '}' || c == ']') {
-            --depth;
-        } else if (c == ',' && depth == 1) {
-            expectKey = true;
-        }
-    }
-    return keys;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Document helpers
 // ---------------------------------------------------------------------------------------------
@@ -768,27 +731,14 @@ struct GraphDocument::Private {
     bool fromBytes(const QByteArray &json, const QString &where, const QString &path, const QString &display,
                    QString *error)
     {
-        // Validated only: the runnable model is compiled when the graph runs. A big text's key
-        // order is read meanwhile by a thread of its own: the loader's second thread is done
-        // with its part well before the first, so a core is free then.
-        QStringList keys;
-        bool keysRead = false;
-        SourceResult r;
-        runBeside(
-            json.size() >= kKeysThreadFrom,
-            [&json, &keys, &keysRead] {
-                keys = topLevelKeys(json);
-                keysRead = true;
-            },
-            [&json, &r] { r = loadGraphSource(json); });
+        // Validated only: the runnable model is compiled when the graph runs.
+        const SourceResult r = loadGraphSource(json);
         if (!r.error.isEmpty()) {
             if (error)
                 *error = where + u": " + r.error;
             return false;
         }
-        if (!keysRead)
-            keys = topLevelKeys(json);
-        reset(r.source, keys, path, display, true);
+        reset(r.source, r.keys, path, display, true);
         return true;
     }
 
