@@ -76,7 +76,8 @@ public:
         }
         return n;
     }
-    const T &first() const { return m_first; } // T{} when empty
+    const T &first() const { return m_first; }                                              // T{} when empty
+    const T &last() const { return m_more && !m_more->empty() ? m_more->back() : m_first; } // T{} when empty
     template<typename F> void forEach(F &&f) const
     {
         if (empty())
@@ -143,8 +144,10 @@ public:
     void setName(const QString &n) { cold().name = n; }
     // What running a handle of this future or task will touch first, asked for into the cache
     // (a long ready batch runs things last touched long ago): a task's suspended coroutine
-    // frame, or what a done future's first callback wakes.
+    // frame and its innermost graph frame, or what a done future's first callback wakes.
     void prefetchRun() const;
+    // After prefetchRun (its reads hit then): a task's innermost frame's locals and stack.
+    void prefetchFrameData() const;
     int id = -1; // index in Runtime::futures (every future and task)
     bool named = false;
     bool pyFuture = true; // _PyFuture (vs the C Future of gather's outer): only naming differs
@@ -284,12 +287,27 @@ private:
 inline void Future::prefetchRun() const
 {
     if (kind == ObjKind::Task) {
-        if (const auto *p = static_cast<const char *>(static_cast<const Task *>(this)->resumeAddress())) {
+        const auto *task = static_cast<const Task *>(this);
+        if (const auto *p = static_cast<const char *>(task->resumeAddress())) {
             for (int line = 0; line < 4; ++line) // the resume pointer, the promise, the awaiter
                 __builtin_prefetch(p + 64 * line);
         }
+        if (const auto *f = reinterpret_cast<const char *>(task->frames.last())) {
+            __builtin_prefetch(f); // its locals' and its stack's places, what is bound
+            __builtin_prefetch(f + 64);
+        }
     } else if (const Object *t = m_callbacks.first().target) {
         __builtin_prefetch(t);
+    }
+}
+
+inline void Future::prefetchFrameData() const
+{
+    if (kind != ObjKind::Task)
+        return;
+    if (const Frame *f = static_cast<const Task *>(this)->frames.last()) {
+        __builtin_prefetch(f->locals.data());
+        __builtin_prefetch(f->held.data());
     }
 }
 

@@ -9,6 +9,7 @@ constexpr double kClockResolution = 1e-9; // time.get_clock_info('monotonic').re
 constexpr double kMaximumSelectTimeout = 24 * 3600;
 constexpr size_t kMinScheduledTimerHandles = 100;
 constexpr double kMinCancelledTimerHandlesFraction = 0.5;
+constexpr size_t kTaskLines = (sizeof(Task) + 63) / 64; // cache lines a task spans
 
 // heapq compares TimerHandles with __lt__ on the deadline only.
 inline bool lessThan(const TimerEntry &a, const TimerEntry &b)
@@ -253,10 +254,23 @@ RunStatus Loop::runOnce()
         // last touched long ago: fetch a few handles ahead, and what an earlier one will run.
         if (ntodo - i > 8) {
             __builtin_prefetch(m_ready[8]);
-            __builtin_prefetch(m_ready[4]->cb.target);
+            // The target's lines a run reads (a task's span its object), and the argument (the
+            // future a __wakeup reads); then what the target's fields point to, once those
+            // fields are in; then what that points to.
+            const Handle *ahead = m_ready[4];
+            const auto *target = reinterpret_cast<const char *>(ahead->cb.target);
+            for (size_t line = 0; line < kTaskLines; ++line)
+                __builtin_prefetch(target + 64 * line);
+            if (ahead->arg) {
+                __builtin_prefetch(ahead->arg);
+                __builtin_prefetch(reinterpret_cast<const char *>(ahead->arg) + 64);
+            }
             const Object *next = m_ready[2]->cb.target;
             if (next->kind == ObjKind::Future || next->kind == ObjKind::Task)
                 static_cast<const Future *>(next)->prefetchRun();
+            const Object *soon = m_ready[1]->cb.target;
+            if (soon->kind == ObjKind::Task)
+                static_cast<const Future *>(soon)->prefetchFrameData();
         }
         Handle *h = m_ready.front();
         m_ready.pop_front();
