@@ -251,13 +251,15 @@ RunStatus Loop::runOnce()
     const size_t ntodo = m_ready.size();
     for (size_t i = 0; i < ntodo; ++i) {
         // A long batch (a fan-out's timers firing) runs handles, tasks and futures that were
-        // last touched long ago: fetch a few handles ahead, and what an earlier one will run.
-        if (ntodo - i > 8) {
-            __builtin_prefetch(m_ready[8]);
+        // last touched long ago, in heapq's order (scattered over memory): fetch ahead in
+        // stages, each two handles after the one it needs (10/6/4/2 measured best on
+        // fanout-100k, against 8/4/2/1 and 12/8/5/3).
+        if (ntodo - i > 10) {
+            __builtin_prefetch(m_ready[10]);
             // The target's lines a run reads (a task's span its object), and the argument (the
             // future a __wakeup reads); then what the target's fields point to, once those
             // fields are in; then what that points to.
-            const Handle *ahead = m_ready[4];
+            const Handle *ahead = m_ready[6];
             const auto *target = reinterpret_cast<const char *>(ahead->cb.target);
             for (size_t line = 0; line < kTaskLines; ++line)
                 __builtin_prefetch(target + 64 * line);
@@ -265,10 +267,10 @@ RunStatus Loop::runOnce()
                 __builtin_prefetch(ahead->arg);
                 __builtin_prefetch(reinterpret_cast<const char *>(ahead->arg) + 64);
             }
-            const Object *next = m_ready[2]->cb.target;
+            const Object *next = m_ready[4]->cb.target;
             if (next->kind == ObjKind::Future || next->kind == ObjKind::Task)
                 static_cast<const Future *>(next)->prefetchRun();
-            const Object *soon = m_ready[1]->cb.target;
+            const Object *soon = m_ready[2]->cb.target;
             if (soon->kind == ObjKind::Task)
                 static_cast<const Future *>(soon)->prefetchFrameData();
         }
