@@ -126,6 +126,25 @@ std::vector<NodeContent> readNodes(const QJsonArray &list, const QString &entry)
     return out;
 }
 
+// Per node, per relation: the index in ids of the node it leads to (-1: no such node).
+std::vector<std::vector<int>> relationTargets(const QStringList &ids,
+                                              const std::vector<QList<GraphRelation>> &relations)
+{
+    QHash<QString, int> index;
+    index.reserve(ids.size());
+    for (qsizetype i = 0; i < ids.size(); ++i)
+        index.insert(ids[i], int(i));
+    std::vector<std::vector<int>> out(relations.size());
+    for (size_t i = 0; i < relations.size(); ++i) {
+        out[i].reserve(size_t(relations[i].size()));
+        for (const GraphRelation &r : relations[i])
+            out[i].push_back(index.value(r.to, -1));
+    }
+    return out;
+}
+
+constexpr size_t kTargetsBesideFrom = 2000; // nodes
+
 } // namespace
 
 struct GraphEditorView::Private {
@@ -243,6 +262,7 @@ struct GraphEditorView::Private {
         const QList<GraphNodeItem *> &items;
         const std::vector<QList<GraphRelation>> &relations;
         const std::vector<QStringList> &keys;
+        const std::vector<std::vector<int>> &targets; // relations[i][k] leads to items[targets[i][k]] (-1: none)
     };
     void syncEdges(const QStringList *documentIds = nullptr, const KnownNodes *known = nullptr)
     {
@@ -267,7 +287,11 @@ struct GraphEditorView::Private {
                 continue;
             for (qsizetype k = 0; k < rels->size(); ++k) {
                 const GraphRelation &r = rels->at(k);
-                GraphNodeItem *target = nodes.value(r.to);
+                GraphNodeItem *target = nullptr;
+                if (!known)
+                    target = nodes.value(r.to);
+                else if (const int t = known->targets[size_t(i)][size_t(k)]; t >= 0)
+                    target = known->items.at(t);
                 if (!target)
                     continue;
                 order.append(known ? known->keys[size_t(i)].at(k) : edgeKey(from, r.to, r.op));
@@ -471,16 +495,28 @@ struct GraphEditorView::Private {
         relations.reserve(qsizetype(contents.size()));
         std::vector<QStringList> keys(contents.size());
         std::vector<QList<GraphRelation>> relationLists(contents.size()); // shared with the hash
-        for (NodeContent &c : contents) {
-            keys[size_t(ids.size())] = std::move(c.edgeKeys);
-            relationLists[size_t(ids.size())] = c.relations;
-            ids.append(c.id);
-            const bool has = c.positioned;
-            GraphNodeItem *item = createNode(std::move(c), entry, true); // placed, when it has a place
-            positioned.append(has);
-            created.append(item);
-            allPositioned = allPositioned && has;
+        for (size_t i = 0; i < contents.size(); ++i) {
+            relationLists[i] = contents[i].relations;
+            ids.append(contents[i].id);
         }
+        // Where each relation leads, by index, found on a second thread while this one makes the
+        // items: the edges would otherwise look 100,000 targets up by id after them.
+        std::vector<std::vector<int>> targets;
+        runBeside(
+            contents.size() >= kTargetsBesideFrom, [&] { targets = relationTargets(ids, relationLists); },
+            [&] {
+                for (size_t i = 0; i < contents.size(); ++i) {
+                    NodeContent &c = contents[i];
+                    keys[i] = std::move(c.edgeKeys);
+                    const bool has = c.positioned;
+                    GraphNodeItem *item = createNode(std::move(c), entry, true); // placed, when it has a place
+                    positioned.append(has);
+                    created.append(item);
+                    allPositioned = allPositioned && has;
+                }
+            });
+        if (targets.size() != contents.size()) // no second thread (or it ran out of memory)
+            targets = relationTargets(ids, relationLists);
         if (!allPositioned) {
             autoPositions = missingPositions(ids, positioned, created);
             for (qsizetype i = 0; i < ids.size(); ++i) {
@@ -496,7 +532,7 @@ struct GraphEditorView::Private {
         nodeBounds = covered;
         nodeBoundsAt = GraphNodeItem::geometryGeneration();
         nodeBoundsValid = true;
-        const KnownNodes known{created, relationLists, keys};
+        const KnownNodes known{created, relationLists, keys, targets};
         syncEdges(&ids, &known);
         sceneRect = QRectF();
         updateSceneRect();
