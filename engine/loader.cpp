@@ -1137,16 +1137,17 @@ public:
         if (!nodes || !nodes->isArray() || nodes->size() == 0)
             fail(u"nodes: expected a non-empty list"_s);
         const Where nodesRoot(u"nodes");
+        m_ids.reserve(std::min<qsizetype>(nodes->size(), qsizetype(1) << 20)); // no rehash up to 1M nodes
         for (qsizetype i = 0; i < nodes->size(); ++i) {
             const JValue &n = nodes->at(i);
             const Where where(&nodesRoot, i);
             const JValue *id = n.get(QLatin1StringView("id"));
             if (!n.isObject() || !id || !id->isString() || !isIdentifier(id->s))
                 fail(where + u".id: expected an identifier");
-            if (m_ids.contains(id->s))
+            const qsizetype known = m_ids.size();
+            QSet<QString> &names = m_ids[id->s]; // one look-up: 100,000 nodes are 100,000 of them
+            if (m_ids.size() == known)
                 fail(where + u".id: duplicate id " + pyReprString(id->s));
-            m_ids.insert(id->s, &n);
-            QSet<QString> &names = m_params[id->s];
             if (const JValue *params = n.get(QLatin1StringView("params"))) {
                 bool ok = params->isObject();
                 for (qsizetype k = 0; ok && k < params->size(); ++k)
@@ -1253,7 +1254,8 @@ private:
     // A fresh coroutine of a node: {"node", "args"?, "count"?} (spawn passes its own fields).
     void nodeCall(const JValue &node, const JValue *args, const JValue *count, const Where &where, bool allowCount)
     {
-        if (!node.isString() || !m_ids.contains(node.s))
+        const auto known = node.isString() ? m_ids.constFind(node.s) : m_ids.constEnd();
+        if (known == m_ids.constEnd())
             fail(where + u".node: no node " + pyRepr(node));
         if (count) {
             if (!allowCount)
@@ -1264,7 +1266,7 @@ private:
             return;
         if (!args->isObject())
             fail(where + u".args: expected an object");
-        const QSet<QString> &params = m_params[node.s];
+        const QSet<QString> &params = *known;
         for (qsizetype k = 0; k < args->size(); ++k) {
             const QString &name = args->keyAt(k);
             if (!params.contains(name))
@@ -1437,8 +1439,7 @@ private:
     }
 
     const JValue &m_root;
-    QHash<QString, const JValue *> m_ids;
-    QHash<QString, QSet<QString>> m_params; // node id -> its parameter names
+    QHash<QString, QSet<QString>> m_ids; // node id -> its parameter names
 };
 
 // ---------------------------------------------------------------------------------------------
