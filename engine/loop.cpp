@@ -243,6 +243,9 @@ RunStatus Loop::runOnce()
         if (m_heap[0].when >= endTime)
             break;
         Handle *h = heapPop();
+        // the handles popped next, in heapq's order, scattered over memory
+        for (size_t k = 0; k < std::min<size_t>(m_heap.size(), 3); ++k)
+            __builtin_prefetch(m_heap[k].h);
         h->scheduled = false;
         if (!h->cancelled)
             m_trace.add({m_now, m_iteration, h->when, h->seq, -1, EventKind::TimerFired, 0});
