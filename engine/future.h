@@ -289,7 +289,8 @@ inline void Future::prefetchRun() const
     if (kind == ObjKind::Task) {
         const auto *task = static_cast<const Task *>(this);
         if (const auto *p = static_cast<const char *>(task->resumeAddress())) {
-            for (int line = 0; line < 11; ++line) // the frame (~600 bytes) and the next chunk's header, which free() reads
+            // the whole frame (about 600 bytes) and the next chunk's header, which free() reads
+            for (int line = 0; line < 11; ++line)
                 __builtin_prefetch(p + 64 * line);
         }
         if (const auto *f = reinterpret_cast<const char *>(task->frames.last())) {
