@@ -328,10 +328,12 @@ size_t Runtime::reclaim(const std::vector<Object *> &cppRoots)
             keep = keep || !t->done() || !FreedTask::fits(*t);
         } else if (o->kind == ObjKind::Future)
             keep = keep || (static_cast<const Future *>(o)->failed() && static_cast<const Future *>(o)->logTraceback());
-        if (keep)
+        if (keep) { // marked through at once, while what it refers to is in the cache
             tr.visit(o);
+            drain(stack, tr);
+        }
     }
-    drain(stack, tr);
+    drain(stack, tr); // the roots, when nothing was kept
     const size_t freedBefore = m_freed.size();
     const size_t n = m_loop.compactArena([this](Object *o) {
         if (o->markEpoch == m_epoch)
