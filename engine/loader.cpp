@@ -1913,6 +1913,15 @@ public:
     }
     Q_DISABLE_COPY_MOVE(SourceJob)
 
+    // What Qt's parser said of the text, once it is done: for the message when our reader
+    // rejects the text (null when it did not parse it: a small text, or no thread to be had).
+    const QJsonParseError *parseError()
+    {
+        if (m_thread.joinable())
+            m_thread.join();
+        return m_parsedText && !m_failed ? &m_error : nullptr;
+    }
+
     // root: the tree of the same text, which our reader accepted
     QJsonObject take(const JValue &root)
     {
@@ -1929,13 +1938,13 @@ public:
     }
 
 private:
-    std::optional<QJsonObject> parse() const
+    std::optional<QJsonObject> parse()
     {
         if (m_json.size() < kBigFrom)
             return std::nullopt;
-        QJsonParseError error;
-        const QJsonDocument doc = QJsonDocument::fromJson(m_json, &error);
-        if (error.error != QJsonParseError::NoError || !doc.isObject())
+        const QJsonDocument doc = QJsonDocument::fromJson(m_json, &m_error);
+        m_parsedText = true;
+        if (m_error.error != QJsonParseError::NoError || !doc.isObject())
             return std::nullopt;
         return doc.object();
     }
@@ -1943,16 +1952,22 @@ private:
     const QByteArray &m_json;
     std::thread m_thread;
     std::optional<QJsonObject> m_parsed;
+    QJsonParseError m_error{};
+    bool m_parsedText = false;
     bool m_failed = false;
 };
 
-QString jsonError(const QByteArray &text, const JsonReader &reader)
+// qtError: what QJsonDocument said of the text when it has parsed it already (else it is asked).
+QString jsonError(const QByteArray &text, const JsonReader &reader, const QJsonParseError *qtError)
 {
     // QJsonDocument words the common syntax errors; it is more lenient than Python in places
     // ("1.", "\x", a BOM), where our own reason is the one to give.
     if (!reader.ownReason()) {
-        QJsonParseError error;
-        QJsonDocument::fromJson(text, &error);
+        QJsonParseError error{};
+        if (qtError)
+            error = *qtError;
+        else
+            QJsonDocument::fromJson(text, &error);
         if (error.error != QJsonParseError::NoError)
             return u"invalid JSON at offset "_s + QString::number(error.offset) + u": " + error.errorString();
     }
@@ -1974,7 +1989,7 @@ template<typename Done> QString readValidated(const QByteArray &json, Done &&don
         JValue root;
         JsonReader reader(json);
         if (!reader.read(root))
-            return jsonError(json, reader);
+            return jsonError(json, reader, source.parseError());
         Validator(root).run();
         done(root, source);
     } catch (const Invalid &invalid) {
